@@ -1,0 +1,3 @@
+from grounded.cli.main import main
+
+main()

@@ -1,0 +1,126 @@
+"""One settings object.
+
+Precedence, highest first: values passed in (CLI flags) → ``GROUNDED_*`` environment
+variables → the config file → defaults. Every setting is listed in docs/configuration.md
+(a test keeps that page complete).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from grounded.errors import InvalidInput
+
+APP_NAME = "grounded"
+CONFIG_ENV = "GROUNDED_CONFIG"
+#: Settings a user may persist with ``grounded workspace use`` or by editing the file.
+PERSISTED_KEYS = ("workspace", "database_url", "user", "data_dir")
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def config_path() -> Path:
+    """Where the config file lives: ``$GROUNDED_CONFIG`` or the per-user config directory."""
+    explicit = os.environ.get(CONFIG_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+class Settings(BaseSettings):
+    """What grounded needs to know to run."""
+
+    model_config = SettingsConfigDict(env_prefix="GROUNDED_", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Directory for the default SQLite database and the event store.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the workspace database; default: a SQLite file in the data directory.",
+    )
+    workspace: str | None = Field(
+        default=None,
+        description="Slug of the current workspace; optional when the database holds only one.",
+    )
+    user: str | None = Field(
+        default=None,
+        description="E-mail or handle recorded as the actor of changes; default: the operating-system login name.",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_path())
+        return (init_settings, env_settings, toml)
+
+    @property
+    def database(self) -> str:
+        """The effective database URL."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir.expanduser() / 'grounded.db'}"
+
+    def workspace_dir(self, slug: str) -> Path:
+        """Per-workspace files (the event store, exports) live here."""
+        return self.data_dir.expanduser() / "workspaces" / slug
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings with ``overrides`` (e.g. CLI flags) on top; ``None`` values are ignored."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidInput(f"{config_path()} is not valid TOML ({error})") from error
+
+
+def save_config(**values: str | None) -> Path:
+    """Merge ``values`` into the config file (``None`` removes a key) and return its path."""
+    unknown = set(values) - set(PERSISTED_KEYS)
+    if unknown:
+        raise InvalidInput(f"not a persisted setting: {', '.join(sorted(unknown))}")
+    path = config_path()
+    current = read_config(path)
+    for key, value in values.items():
+        if value is None:
+            current.pop(key, None)
+        else:
+            current[key] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".toml.tmp")
+    temporary.write_text(tomli_w.dumps(current), encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
+def read_config(path: Path | None = None) -> dict[str, Any]:
+    path = path or config_path()
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidInput(f"{path} is not valid TOML ({error})") from error

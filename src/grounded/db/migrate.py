@@ -1,0 +1,92 @@
+"""Schema migrations, run programmatically, and the check every command makes first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import exc
+from sqlalchemy.engine import Engine
+
+from grounded.db.engine import display_url, sqlite_path
+from grounded.errors import DatabaseNotReady
+
+SCRIPT_LOCATION = "grounded.db:migrations"
+#: Objects the migrations create by hand and the models do not declare: the SQLite
+#: full-text tables and their bookkeeping, and the PostgreSQL full-text indexes.
+UNMODELLED_PREFIXES = ("search_fts", "search_rowmap", "ix_fts_")
+
+
+def include_name(name: str | None, type_: str, _parent: Any) -> bool:
+    """Leave the hand-made full-text objects out of model comparisons."""
+    return not (name and name.startswith(UNMODELLED_PREFIXES))
+
+
+def drift(engine: Engine) -> list[Any]:
+    """Differences between the models and the migrated database (empty when in step)."""
+    import grounded.models  # noqa: F401  (registers every table)
+    from grounded.db.base import Base
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_name": include_name, "compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "the migration tree has no head"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at; None for an empty database."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    _run(engine, "upgrade", revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    _run(engine, "downgrade", revision)
+
+
+def _run(engine: Engine, verb: str, revision: str) -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        getattr(command, verb)(config, revision)
+
+
+def ensure_ready(engine: Engine) -> None:
+    """Raise ``DatabaseNotReady`` with the command that fixes it, unless the database is
+    reachable and at the revision this version of grounded expects."""
+    path = sqlite_path(engine.url)
+    if path is not None and not path.exists():
+        raise DatabaseNotReady(f"no grounded database at {path}; create one with: grounded init")
+    try:
+        current = current_revision(engine)
+    except exc.OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise DatabaseNotReady(
+            f"cannot connect to {display_url(engine.url)}: {reason}; check --database or GROUNDED_DATABASE_URL"
+        ) from error
+    head = head_revision()
+    if current is None:
+        raise DatabaseNotReady(f"{display_url(engine.url)} has no grounded schema; create it with: grounded init")
+    if current != head:
+        raise DatabaseNotReady(
+            f"{display_url(engine.url)} is at schema revision {current}, this grounded needs "
+            f"{head}; upgrade with: grounded db upgrade"
+        )

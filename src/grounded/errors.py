@@ -1,0 +1,75 @@
+"""Errors that carry meaning, not transport codes.
+
+The CLI maps each class to one line and an exit code; the web layer will map them to
+HTTP statuses in one place. Nothing below knows about either.
+
+    GroundedError                 base; ``exit_code`` 1
+    ├── NotFound                  a key, id or slug that does not exist        (3)
+    ├── InvalidInput              a malformed value; ``field`` says which      (4)
+    ├── Conflict                  the change collides with what exists         (5)
+    │   ├── InvalidTransition     a state machine refuses the move             (5)
+    │   └── ImmutableRecord       an accepted decision or a plan is frozen     (5)
+    ├── ImportRejected            a file that cannot be imported at all        (4)
+    ├── NoWorkspace               no workspace selected or none exists         (6)
+    └── DatabaseNotReady          unreachable, missing or outdated database    (7)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class GroundedError(Exception):
+    """Base class. ``str(error)`` is the one line a user sees."""
+
+    exit_code = 1
+
+
+class NotFound(GroundedError):
+    exit_code = 3
+
+    def __init__(self, what: str, ref: object) -> None:
+        super().__init__(f"{what} {ref!s} not found")
+        self.what = what
+        self.ref = ref
+
+
+class InvalidInput(GroundedError):
+    exit_code = 4
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+        self.detail = message
+
+
+class Conflict(GroundedError):
+    exit_code = 5
+
+
+class InvalidTransition(Conflict):
+    def __init__(self, entity: str, current: str, target: str, allowed: Iterable[str]) -> None:
+        options = sorted(allowed)
+        allowed_text = ", ".join(options) if options else "none (it is final)"
+        super().__init__(
+            f"{entity} cannot move from '{current}' to '{target}'; from '{current}' it can move to: {allowed_text}"
+        )
+        self.current = current
+        self.target = target
+        self.allowed = options
+
+
+class ImmutableRecord(Conflict):
+    pass
+
+
+class ImportRejected(GroundedError):
+    exit_code = 4
+
+
+class NoWorkspace(GroundedError):
+    exit_code = 6
+
+
+class DatabaseNotReady(GroundedError):
+    exit_code = 7

@@ -1,0 +1,70 @@
+"""Themes discovered in evidence, run by run, with stable identities across runs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from grounded.db.base import Base, IdMixin, Keyed, WorkspaceScoped, workspace_number_unique
+from grounded.db.types import enum_type, utcnow
+from grounded.models.enums import RunStatus
+
+
+class ThemeRun(IdMixin, Keyed, Base):
+    """One execution of theme discovery: which model, which parameters, what it found."""
+
+    __tablename__ = "theme_run"
+    __table_args__ = (workspace_number_unique("theme_run"),)
+    KEY_PREFIX: ClassVar[str] = "TR"
+
+    model: Mapped[str] = mapped_column(sa.String(200))
+    model_version: Mapped[str] = mapped_column(sa.String(100))
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus, "run_status"), default=RunStatus.RUNNING)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    evidence_count: Mapped[int] = mapped_column(default=0)
+    theme_count: Mapped[int] = mapped_column(default=0)
+    unthemed_count: Mapped[int] = mapped_column(default=0)
+
+
+class Theme(IdMixin, WorkspaceScoped, Base):
+    """A group of evidence. ``number`` (``T-7``) is carried from run to run when the
+    membership mostly carries over, so the names and links people gave survive."""
+
+    __tablename__ = "theme"
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "number"),
+        sa.Index("ix_theme_workspace_number", "workspace_id", "number"),
+    )
+    KEY_PREFIX: ClassVar[str] = "T"
+
+    run_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("theme_run.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("theme.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(sa.String(300))
+    name: Mapped[str | None] = mapped_column(sa.String(300))
+    keywords: Mapped[list[str]] = mapped_column(default=list)
+    representative_ids: Mapped[list[str]] = mapped_column(default=list)
+    size: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def key(self) -> str:
+        return f"{self.KEY_PREFIX}-{self.number}"
+
+
+class EvidenceTheme(WorkspaceScoped, Base):
+    """Membership of evidence in a theme, with its distance to the theme's centre."""
+
+    __tablename__ = "evidence_theme"
+
+    evidence_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True)
+    theme_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    distance: Mapped[float | None]
