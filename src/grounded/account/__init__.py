@@ -1,0 +1,1 @@
+"""Customer accounts, the people in them, and internal stakeholder groups."""

@@ -1,0 +1,1 @@
+"""Bets on three dimensions, alternatives in option sets, assumptions and experiments."""

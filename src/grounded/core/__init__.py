@@ -1,0 +1,1 @@
+"""What every domain service shares: the acting user, keys, audit, state machines, CRUD."""

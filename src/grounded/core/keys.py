@@ -1,0 +1,62 @@
+"""Human-readable per-workspace keys (``P-12``) and the counters behind them."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from grounded.db.base import table_of
+from grounded.errors import InvalidInput
+from grounded.models import WorkspaceCounter
+
+_KEY = re.compile(r"^\s*([A-Za-z]+)-(\d{1,12})\s*$")
+
+
+def allocate(session: Session, *, workspace_id: uuid.UUID, prefix: str, count: int = 1) -> int:
+    """Reserve ``count`` consecutive numbers for ``prefix``; return the first.
+
+    One upsert with RETURNING: concurrent writers serialise on the counter row, so two
+    requests can never be handed the same key.
+    """
+    if count < 1:
+        raise ValueError("count must be positive")
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = table_of(WorkspaceCounter)
+    statement = (
+        insert(table)
+        .values(workspace_id=workspace_id, prefix=prefix, last_value=count)
+        .on_conflict_do_update(
+            index_elements=["workspace_id", "prefix"],
+            set_={"last_value": table.c.last_value + count},
+        )
+        .returning(table.c.last_value)
+    )
+    last = session.execute(statement).scalar_one()
+    return int(last) - count + 1
+
+
+def parse_key(text: str, prefix: str, *, what: str) -> int:
+    """``"p-12"`` → 12 when the prefix is ``P``; a clear error otherwise."""
+    match = _KEY.match(text)
+    if not match or match.group(1).upper() != prefix:
+        raise InvalidInput(f"{text!r} is not a {what} key (expected {prefix}-<number>)")
+    return int(match.group(2))
+
+
+def looks_like_key(text: str) -> bool:
+    return bool(_KEY.match(text))
+
+
+def as_uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError:
+        return None
+
+
+def format_key(prefix: str, number: int) -> str:
+    return f"{prefix}-{number}"

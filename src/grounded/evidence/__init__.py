@@ -1,0 +1,1 @@
+"""The evidence library: every piece verbatim, with provenance, mode and links."""

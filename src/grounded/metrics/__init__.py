@@ -1,0 +1,1 @@
+"""Behaviour metrics: the catalogue (defined once, versioned), event sources, cached values."""

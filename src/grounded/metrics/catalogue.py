@@ -1,0 +1,100 @@
+"""The metric catalogue: one definition per metric, versioned when its meaning changes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from grounded.core import crud
+from grounded.core.actor import Actor
+from grounded.core.pagination import Page, PageParams
+from grounded.errors import Conflict
+from grounded.metrics.schemas import MetricCreate, MetricUpdate, MetricValueCreate
+from grounded.models import Metric, MetricValue, MetricVersion, Workspace
+from grounded.models.enums import MetricKind
+
+#: Changing these changes what the numbers mean, so they make a new version.
+_MEANING = ("kind", "definition")
+
+
+def create(session: Session, workspace: Workspace, *, data: MetricCreate, actor: Actor) -> Metric:
+    if find(session, workspace, data.key) is not None:
+        raise Conflict(f"a metric with key '{data.key}' already exists; change it with: grounded metric update")
+    metric = crud.add(session, Metric(workspace_id=workspace.id, **data.model_dump()), actor=actor)
+    _keep_version(session, metric)
+    return metric
+
+
+def _keep_version(session: Session, metric: Metric) -> None:
+    session.add(
+        MetricVersion(
+            workspace_id=metric.workspace_id,
+            metric_id=metric.id,
+            version=metric.version,
+            kind=metric.kind,
+            definition=metric.definition,
+        )
+    )
+    session.flush()
+
+
+def find(session: Session, workspace: Workspace, key: str) -> Metric | None:
+    return session.scalars(
+        sa.select(Metric).where(Metric.workspace_id == workspace.id, Metric.key == key)
+    ).one_or_none()
+
+
+def get(session: Session, workspace: Workspace, ref: str | uuid.UUID) -> Metric:
+    """By key (``weekly_csv_exports``) or id."""
+    return crud.get_by(session, Metric, workspace=workspace, column="key", ref=ref)
+
+
+def list_(
+    session: Session, workspace: Workspace, *, kind: MetricKind | None = None, page: PageParams | None = None
+) -> Page[Metric]:
+    where = [Metric.kind == kind] if kind is not None else []
+    return crud.list_(session, Metric, workspace=workspace, where=where, order_by=(Metric.key,), page=page)
+
+
+def update(session: Session, metric: Metric, *, data: MetricUpdate, actor: Actor) -> Metric:
+    """Edit a metric. A change of kind or definition is a new version; earlier results
+    stay attributed to the version that produced them."""
+    changed = crud.update(session, metric, actor=actor, changes=data.model_dump(exclude_unset=True))
+    if set(changed) & set(_MEANING):
+        metric.version += 1
+        _keep_version(session, metric)
+    return metric
+
+
+def versions(session: Session, metric: Metric) -> Sequence[MetricVersion]:
+    return session.scalars(
+        sa.select(MetricVersion).where(MetricVersion.metric_id == metric.id).order_by(MetricVersion.version)
+    ).all()
+
+
+def record_value(session: Session, workspace: Workspace, metric: Metric, *, data: MetricValueCreate) -> MetricValue:
+    source_id = None
+    if data.event_source:
+        from grounded.metrics import event_sources
+
+        source_id = event_sources.get(session, workspace, data.event_source).id
+    value = MetricValue(
+        workspace_id=workspace.id,
+        metric_id=metric.id,
+        metric_version=metric.version,
+        event_source_id=source_id,
+        **data.model_dump(exclude={"event_source"}),
+    )
+    session.add(value)
+    session.flush()
+    return value
+
+
+def values(session: Session, metric: Metric, *, version: int | None = None) -> Sequence[MetricValue]:
+    statement = sa.select(MetricValue).where(MetricValue.metric_id == metric.id)
+    if version is not None:
+        statement = statement.where(MetricValue.metric_version == version)
+    return session.scalars(statement.order_by(MetricValue.period_start, MetricValue.id)).all()

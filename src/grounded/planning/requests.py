@@ -1,0 +1,178 @@
+"""Stakeholder requests: record the ask, the accounts and money behind it, the problem it
+expresses, and what became of it, with an honest explanation for every no and not-yet."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from grounded.account import service as accounts
+from grounded.core import crud
+from grounded.core.actor import Actor
+from grounded.core.pagination import Page, PageParams
+from grounded.errors import InvalidInput
+from grounded.models import Bet, Evidence, Request, RequestAccount, Workspace
+from grounded.models.enums import Disposition, LinkRole
+from grounded.planning.schemas import AccountStake, RequestCreate, RequestTriage, RequestUpdate
+from grounded.planning.states import REQUEST
+from grounded.problem import links
+from grounded.problem import service as problems
+from grounded.problem.schemas import ProblemLinkCreate
+
+#: What each disposition must say or point at.
+_NEEDS_EXPLANATION = frozenset({Disposition.NOT_YET, Disposition.DECLINED})
+
+
+def create(session: Session, workspace: Workspace, *, data: RequestCreate, actor: Actor) -> Request:
+    values = data.model_dump(exclude={"group", "accounts", "problem", "evidence"})
+    values["stakeholder_group_id"] = accounts.get_group(session, workspace, data.group).id if data.group else None
+    values["evidence_id"] = (
+        crud.get(session, Evidence, workspace=workspace, ref=data.evidence).id if data.evidence else None
+    )
+    request = crud.add(session, Request(workspace_id=workspace.id, **values), actor=actor)
+    _set_accounts(session, workspace, request, data.accounts)
+    if data.problem:
+        problem = problems.get(session, workspace, data.problem)
+        links.link(
+            session, workspace, problem, actor=actor, data=ProblemLinkCreate(target=request.key, role=LinkRole.SYMPTOM)
+        )
+    return request
+
+
+def _set_accounts(session: Session, workspace: Workspace, request: Request, stakes: Sequence[AccountStake]) -> None:
+    session.execute(sa.delete(RequestAccount).where(RequestAccount.request_id == request.id))
+    seen: set[uuid.UUID] = set()
+    for stake in stakes:
+        account = accounts.get_account(session, workspace, stake.account)
+        if account.id in seen:
+            raise InvalidInput(f"account {stake.account} is listed twice", field="accounts")
+        seen.add(account.id)
+        session.add(
+            RequestAccount(
+                workspace_id=workspace.id, request_id=request.id, account_id=account.id, deal_value=stake.deal_value
+            )
+        )
+    if request.deal_value is None and any(s.deal_value is not None for s in stakes):
+        request.deal_value = sum(s.deal_value or 0 for s in stakes)
+    session.flush()
+
+
+def stakes(session: Session, request: Request) -> list[dict[str, Any]]:
+    from grounded.models import Account
+
+    rows = session.execute(
+        sa.select(Account, RequestAccount.deal_value)
+        .join(RequestAccount, RequestAccount.account_id == Account.id)
+        .where(RequestAccount.request_id == request.id)
+        .order_by(Account.name)
+    ).all()
+    return [
+        {"account": a.external_id, "name": a.name, "segment": a.segment, "arr": a.arr, "deal_value": value}
+        for a, value in rows
+    ]
+
+
+def get(session: Session, workspace: Workspace, ref: str | uuid.UUID) -> Request:
+    return crud.get(session, Request, workspace=workspace, ref=ref)
+
+
+def list_(
+    session: Session,
+    workspace: Workspace,
+    *,
+    disposition: Disposition | None = None,
+    group: str | None = None,
+    page: PageParams | None = None,
+) -> Page[Request]:
+    where = []
+    if disposition is not None:
+        where.append(Request.disposition == disposition)
+    if group:
+        where.append(Request.stakeholder_group_id == accounts.get_group(session, workspace, group).id)
+    return crud.list_(session, Request, workspace=workspace, where=where, page=page)
+
+
+def update(session: Session, workspace: Workspace, request: Request, *, data: RequestUpdate, actor: Actor) -> Request:
+    changes = data.model_dump(exclude_unset=True, exclude={"group", "accounts"})
+    if "group" in data.model_fields_set:
+        changes["stakeholder_group_id"] = accounts.get_group(session, workspace, data.group).id if data.group else None
+    crud.update(session, request, actor=actor, changes=changes)
+    if data.accounts is not None:
+        _set_accounts(session, workspace, request, data.accounts)
+    return request
+
+
+def triage(session: Session, workspace: Workspace, request: Request, *, data: RequestTriage, actor: Actor) -> Request:
+    """Give a request its disposition and the explanation its requester will read."""
+    REQUEST.check(request.disposition, data.disposition, label=f"request {request.key}")
+    _check_triage(data)
+    extra: dict[str, Any] = {
+        "explanation": data.explanation.strip() or request.explanation,
+        "reevaluate_on": data.reevaluate_on,
+    }
+    if data.disposition == Disposition.SCHEDULED:
+        extra["bet_id"] = crud.get(session, Bet, workspace=workspace, ref=data.bet or "").id
+    target = None
+    if data.disposition == Disposition.MERGED:
+        target = _merge_target(session, workspace, request, data.merged_into or "")
+        extra["merged_into_id"] = target.id
+    crud.transition(
+        session, request, machine=REQUEST, target=data.disposition, actor=actor, field="disposition", extra=extra
+    )
+    if target is not None:
+        _carry_stakes(session, request, target)
+    return request
+
+
+def _check_triage(data: RequestTriage) -> None:
+    if data.disposition in _NEEDS_EXPLANATION and not data.explanation.strip():
+        raise InvalidInput(
+            f"a '{data.disposition.value}' needs an explanation the requester can read", field="explanation"
+        )
+    if data.disposition == Disposition.NOT_YET and data.reevaluate_on is None:
+        raise InvalidInput("say when it will be looked at again", field="reevaluate_on")
+    if data.disposition == Disposition.SCHEDULED and not data.bet:
+        raise InvalidInput("name the bet it is scheduled in", field="bet")
+    if data.disposition == Disposition.MERGED and not data.merged_into:
+        raise InvalidInput("name the request it duplicates", field="merged_into")
+
+
+def _merge_target(session: Session, workspace: Workspace, request: Request, ref: str) -> Request:
+    target = get(session, workspace, ref)
+    while target.merged_into_id is not None:  # merge into the surviving request
+        target = get(session, workspace, target.merged_into_id)
+    if target.id == request.id:
+        raise InvalidInput(f"{request.key} cannot be merged into itself", field="merged_into")
+    return target
+
+
+def _carry_stakes(session: Session, duplicate: Request, target: Request) -> None:
+    """The survivor keeps every requester account and the money at stake."""
+    present = set(
+        session.scalars(sa.select(RequestAccount.account_id).where(RequestAccount.request_id == target.id)).all()
+    )
+    moved = session.scalars(sa.select(RequestAccount).where(RequestAccount.request_id == duplicate.id)).all()
+    for stake in moved:
+        if stake.account_id not in present:
+            session.add(
+                RequestAccount(
+                    workspace_id=target.workspace_id,
+                    request_id=target.id,
+                    account_id=stake.account_id,
+                    deal_value=stake.deal_value,
+                )
+            )
+    session.flush()
+    if not moved and duplicate.deal_value:
+        target.deal_value = (target.deal_value or 0) + duplicate.deal_value
+    else:
+        total = session.execute(
+            sa.select(sa.func.sum(RequestAccount.deal_value)).where(RequestAccount.request_id == target.id)
+        ).scalar()
+        if total is not None:
+            target.deal_value = max(int(total), target.deal_value or 0)
+    session.flush()

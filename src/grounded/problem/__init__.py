@@ -1,0 +1,1 @@
+"""Problems, their statements' revision history, and the evidence linked to them."""

@@ -1,0 +1,174 @@
+"""Links between a problem and the evidence, themes and requests for or against it.
+
+A person's link is accepted at once. A suggestion waits, with its receipts, until a
+person accepts or rejects it; both are recorded with who and when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from grounded.core import crud, keys
+from grounded.core.actor import Actor
+from grounded.errors import Conflict, InvalidInput
+from grounded.models import Evidence, Problem, ProblemLink, Request, Theme, Workspace
+from grounded.models.enums import LinkOrigin, LinkRole, LinkStatus
+from grounded.problem.schemas import LinkedProblem, ProblemLinkCreate, ProblemLinkRead
+from grounded.problem.states import LINK
+
+_TARGETS: dict[str, tuple[type[Evidence] | type[Theme] | type[Request], str]] = {
+    "E": (Evidence, "evidence_id"),
+    "T": (Theme, "theme_id"),
+    "R": (Request, "request_id"),
+}
+
+
+def _target(session: Session, workspace: Workspace, ref: str) -> tuple[str, Any]:
+    """(foreign-key column, target row) for ``E-12``, ``T-3`` or ``R-40``."""
+    prefix = ref.strip().split("-", 1)[0].upper()
+    if prefix not in _TARGETS or not keys.looks_like_key(ref):
+        raise InvalidInput(f"{ref!r} is not evidence (E-…), a theme (T-…) or a request (R-…)", field="target")
+    model, column = _TARGETS[prefix]
+    if model is Theme:
+        from grounded.synthesis import themes  # themes resolve keys within the current run
+
+        return column, themes.get(session, workspace, ref)
+    return column, crud.get(session, model, workspace=workspace, ref=ref)
+
+
+def link(
+    session: Session, workspace: Workspace, problem: Problem, *, data: ProblemLinkCreate, actor: Actor
+) -> ProblemLink:
+    column, target = _target(session, workspace, data.target)
+    existing = session.scalars(
+        sa.select(ProblemLink).where(ProblemLink.problem_id == problem.id, getattr(ProblemLink, column) == target.id)
+    ).one_or_none()
+    if existing is not None:
+        raise Conflict(
+            f"{target.key} is already linked to {problem.key} as {existing.role.value} ({existing.status.value})"
+        )
+    human = data.origin == LinkOrigin.HUMAN
+    row = ProblemLink(
+        workspace_id=workspace.id,
+        problem_id=problem.id,
+        **{column: target.id},
+        role=data.role,
+        weight=data.weight,
+        origin=data.origin,
+        note=data.note,
+        status=LinkStatus.ACCEPTED if human else LinkStatus.SUGGESTED,
+        confidence=data.confidence,
+        receipts=data.receipts,
+        created_by_id=actor.user_id,
+        reviewed_by_id=actor.user_id if human else None,
+        reviewed_at=datetime.now(UTC) if human else None,
+    )
+    return crud.add(session, row, actor=actor)
+
+
+def review(session: Session, row: ProblemLink, *, accept: bool, actor: Actor) -> ProblemLink:
+    """Accept or reject a link (a suggestion, or a person changing their mind)."""
+    target = LinkStatus.ACCEPTED if accept else LinkStatus.REJECTED
+    return crud.transition(
+        session,
+        row,
+        machine=LINK,
+        target=target,
+        actor=actor,
+        extra={
+            "reviewed_by_id": actor.user_id,
+            "reviewed_at": datetime.now(UTC),
+        },
+    )
+
+
+def unlink(session: Session, row: ProblemLink, *, actor: Actor) -> None:
+    crud.delete(session, row, actor=actor)
+
+
+def get(session: Session, workspace: Workspace, problem: Problem, target_ref: str) -> ProblemLink:
+    column, target = _target(session, workspace, target_ref)
+    row = session.scalars(
+        sa.select(ProblemLink).where(ProblemLink.problem_id == problem.id, getattr(ProblemLink, column) == target.id)
+    ).one_or_none()
+    if row is None:
+        raise InvalidInput(f"{target.key} is not linked to {problem.key}", field="target")
+    return row
+
+
+def list_(
+    session: Session, problem: Problem, *, role: LinkRole | None = None, status: LinkStatus | None = None
+) -> Sequence[ProblemLinkRead]:
+    statement = sa.select(ProblemLink).where(ProblemLink.problem_id == problem.id)
+    if role is not None:
+        statement = statement.where(ProblemLink.role == role)
+    if status is not None:
+        statement = statement.where(ProblemLink.status == status)
+    rows = session.scalars(statement.order_by(ProblemLink.created_at, ProblemLink.id)).all()
+    return [read(session, row) for row in rows]
+
+
+def read(session: Session, row: ProblemLink) -> ProblemLinkRead:
+    target_type, target = _loaded_target(session, row)
+    title = getattr(target, "title", None) or getattr(target, "name", None) or getattr(target, "label", "")
+    return ProblemLinkRead(
+        id=row.id,
+        problem_id=row.problem_id,
+        target_type=target_type,
+        target_key=target.key,
+        target_title=title or _excerpt(getattr(target, "text", "")),
+        role=row.role,
+        weight=row.weight,
+        origin=row.origin,
+        status=row.status,
+        confidence=row.confidence,
+        receipts=row.receipts,
+        note=row.note,
+        created_at=row.created_at,
+        reviewed_at=row.reviewed_at,
+    )
+
+
+def _loaded_target(session: Session, row: ProblemLink) -> tuple[str, Any]:
+    if row.evidence_id is not None:
+        return "evidence", session.get(Evidence, row.evidence_id)
+    if row.theme_id is not None:
+        return "theme", session.get(Theme, row.theme_id)
+    return "request", session.get(Request, row.request_id)
+
+
+def _excerpt(text: str, size: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= size else flat[: size - 1] + "…"
+
+
+def counts(session: Session, problem: Problem) -> dict[str, int]:
+    """Accepted links by role, e.g. ``{"supports": 12, "contradicts": 3, "symptom": 4}``."""
+    rows = session.execute(
+        sa.select(ProblemLink.role, sa.func.count())
+        .where(ProblemLink.problem_id == problem.id, ProblemLink.status == LinkStatus.ACCEPTED)
+        .group_by(ProblemLink.role)
+    ).all()
+    found = {role.value: int(count) for role, count in rows}
+    return {role.value: found.get(role.value, 0) for role in LinkRole}
+
+
+def linked_problems(session: Session, *, column: str, target_id: Any) -> list[LinkedProblem]:
+    """The problems something is linked to; ``column`` is evidence_id, theme_id or request_id."""
+    rows = session.execute(
+        sa.select(ProblemLink, Problem)
+        .join(Problem, Problem.id == ProblemLink.problem_id)
+        .where(getattr(ProblemLink, column) == target_id)
+        .order_by(Problem.number)
+    ).all()
+    return [
+        LinkedProblem(
+            problem_key=problem.key, problem_title=problem.title, role=row.role, status=row.status, origin=row.origin
+        )
+        for row, problem in rows
+    ]

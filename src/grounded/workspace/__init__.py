@@ -1,0 +1,1 @@
+"""Workspaces, users, memberships and roles, API tokens, the audit log."""

@@ -1,0 +1,77 @@
+"""API tokens: shown once, stored as a SHA-256 hash, scoped to a workspace and a role."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from grounded.core import audit, crud
+from grounded.core.actor import Actor
+from grounded.errors import Conflict, InvalidInput
+from grounded.models import ApiToken, User, Workspace
+from grounded.workspace.schemas import ApiTokenCreate
+
+TOKEN_PREFIX = "grd_"  # noqa: S105 (a public marker that makes leaked tokens greppable)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create(
+    session: Session, workspace: Workspace, user: User, *, data: ApiTokenCreate, actor: Actor
+) -> tuple[ApiToken, str]:
+    """Create a token; return it with its plaintext, which is never stored or shown again."""
+    if data.expires_at is not None and data.expires_at <= datetime.now(UTC):
+        raise InvalidInput("must be in the future", field="expires_at")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        workspace_id=workspace.id,
+        user_id=user.id,
+        name=data.name,
+        prefix=plaintext[:10],
+        token_hash=_digest(plaintext),
+        role=data.role,
+        expires_at=data.expires_at,
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity=token,
+        after={"name": token.name, "role": token.role.value, "prefix": token.prefix},
+    )
+    return token, plaintext
+
+
+def verify(session: Session, plaintext: str) -> ApiToken | None:
+    """The live token for ``plaintext``, or None if unknown, revoked or expired."""
+    token = session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == _digest(plaintext))).one_or_none()
+    now = datetime.now(UTC)
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    token.last_used_at = now
+    return token
+
+
+def revoke(session: Session, workspace: Workspace, token_id: str, *, actor: Actor) -> ApiToken:
+    token = crud.get(session, ApiToken, workspace=workspace, ref=token_id)
+    if token.revoked_at is not None:
+        raise Conflict(f"token {token.prefix}… was already revoked")
+    crud.update(session, token, actor=actor, changes={"revoked_at": datetime.now(UTC)}, action="revoke")
+    return token
+
+
+def list_(session: Session, workspace: Workspace) -> Sequence[ApiToken]:
+    return session.scalars(
+        sa.select(ApiToken).where(ApiToken.workspace_id == workspace.id).order_by(ApiToken.created_at)
+    ).all()

@@ -1,0 +1,102 @@
+"""Users and their roles in workspaces."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from grounded.core import audit
+from grounded.core.actor import Actor
+from grounded.core.jsonable import row_dict
+from grounded.errors import Conflict, NotFound
+from grounded.models import Membership, User, Workspace
+from grounded.models.enums import Role
+from grounded.workspace.schemas import UserCreate
+
+LOCAL_DOMAIN = "localhost"
+_RANK = {Role.VIEWER: 0, Role.CONTRIBUTOR: 1, Role.EDITOR: 2, Role.ADMIN: 3}
+
+
+def email_for(handle: str) -> str:
+    """A login name becomes ``name@localhost``; an e-mail address stays as it is."""
+    handle = handle.strip().lower()
+    return handle if "@" in handle else f"{handle}@{LOCAL_DOMAIN}"
+
+
+def find(session: Session, email: str) -> User | None:
+    return session.scalars(sa.select(User).where(User.email == email.lower())).one_or_none()
+
+
+def create(session: Session, *, data: UserCreate, actor: Actor) -> User:
+    if find(session, data.email) is not None:
+        raise Conflict(f"a user with e-mail {data.email} already exists")
+    user = User(email=data.email, name=data.name)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def ensure(session: Session, handle: str) -> User:
+    """The user for ``handle``, created on first use (local, password-less)."""
+    email = email_for(handle)
+    user = find(session, email)
+    if user is None:
+        user = User(email=email, name=email.split("@")[0])
+        session.add(user)
+        session.flush()
+    return user
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(user_id=user.id, name=user.email)
+
+
+def get(session: Session, email: str) -> User:
+    user = find(session, email_for(email))
+    if user is None:
+        raise NotFound("user", email)
+    return user
+
+
+def list_(session: Session) -> Sequence[User]:
+    return session.scalars(sa.select(User).order_by(User.email)).all()
+
+
+def membership(session: Session, workspace: Workspace, user: User) -> Membership | None:
+    return session.scalars(
+        sa.select(Membership).where(Membership.workspace_id == workspace.id, Membership.user_id == user.id)
+    ).one_or_none()
+
+
+def set_role(session: Session, workspace: Workspace, user: User, role: Role, *, actor: Actor) -> Membership:
+    """Give ``user`` ``role`` in ``workspace`` (adding them if they are not a member)."""
+    member = membership(session, workspace, user)
+    if member is None:
+        member = Membership(workspace_id=workspace.id, user_id=user.id, role=role)
+        session.add(member)
+        session.flush()
+        audit.record(session, actor=actor, action="create", entity=member, after=row_dict(member))
+        return member
+    if member.role != role:
+        before = {"role": member.role.value}
+        member.role = role
+        session.flush()
+        audit.record(session, actor=actor, action="update", entity=member, before=before, after={"role": role.value})
+    return member
+
+
+def members(session: Session, workspace: Workspace) -> Sequence[tuple[User, Role]]:
+    rows = session.execute(
+        sa.select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.workspace_id == workspace.id)
+        .order_by(User.email)
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def has_role(role: Role | None, needed: Role) -> bool:
+    """Roles are ordered: viewer < contributor < editor < admin."""
+    return role is not None and _RANK[role] >= _RANK[needed]

@@ -1,0 +1,154 @@
+"""Problems: revisions of the statement, the lifecycle, root causes, links with receipts."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from grounded.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from grounded.models.enums import LinkOrigin, LinkRole, LinkStatus, ProblemStatus
+from grounded.problem import links
+from grounded.problem import service as problems
+from grounded.problem.schemas import ProblemLinkCreate, ProblemUpdate
+from grounded.workspace import audit_log
+from tests.factories import make_actor, make_evidence, make_problem, make_request, make_workspace
+
+
+def test_statement_edits_append_revisions_other_edits_do_not(session: Session) -> None:
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    problem = make_problem(session, workspace, actor, struggle="reuse reports")
+    problems.update(
+        session, workspace, problem, data=ProblemUpdate(struggle="trust reports", note="5 interviews"), actor=actor
+    )
+    problems.update(session, workspace, problem, data=ProblemUpdate(owner="tester"), actor=actor)
+    history = problems.revisions(session, problem)
+    assert [(r.revision, r.snapshot["struggle"], r.note) for r in history] == [
+        (1, "reuse reports", "created"),
+        (2, "trust reports", "5 interviews"),
+    ]
+    assert problem.revision == 2
+
+
+def test_statement_reads_as_a_sentence(session: Session) -> None:
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    problem = make_problem(
+        session,
+        workspace,
+        actor,
+        who="finance analysts",
+        struggle="reuse last week's report.",
+        why_it_matters="hours are lost",
+        current_workaround="rebuild it by hand",
+    )
+    assert problems.statement(problem) == (
+        "Finance analysts struggle to reuse last week's report. This matters because hours are lost. "
+        "Today they rebuild it by hand."
+    )
+
+
+def test_lifecycle(session: Session) -> None:
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    problem = make_problem(session, workspace, actor)
+    for target in (ProblemStatus.VALIDATED, ProblemStatus.SOLVED, ProblemStatus.VALIDATED, ProblemStatus.PARKED):
+        problems.transition(session, problem, target=target, actor=actor)
+    assert problem.status == ProblemStatus.PARKED
+    with pytest.raises(InvalidTransition, match="from 'parked' it can move to: hypothesis, validated"):
+        problems.transition(session, problem, target=ProblemStatus.SOLVED, actor=actor)
+
+
+def test_root_causes_refuse_cycles(session: Session) -> None:
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    root = make_problem(session, workspace, actor)
+    child = make_problem(session, workspace, actor, parent=root.key)
+    grandchild = make_problem(session, workspace, actor, parent=child.key)
+    assert [p.key for p in problems.list_(session, workspace, parent=root.key).items] == [child.key]
+    with pytest.raises(InvalidInput, match="cycle"):
+        problems.update(session, workspace, root, data=ProblemUpdate(parent=grandchild.key), actor=actor)
+    with pytest.raises(InvalidInput, match="cycle"):
+        problems.update(session, workspace, root, data=ProblemUpdate(parent=root.key), actor=actor)
+
+
+def test_human_links_are_accepted_at_once(session: Session) -> None:
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    problem = make_problem(session, workspace, actor)
+    ticket = make_evidence(session, workspace, actor, title="Rebuilding the sheet")
+    request = make_request(session, workspace, actor, problem=problem.key)
+    links.link(session, workspace, problem, data=ProblemLinkCreate(target=ticket.key.lower()), actor=actor)
+    rows = links.list_(session, problem)
+    assert [(r.target_key, r.role, r.status, r.origin) for r in rows] == [
+        (request.key, LinkRole.SYMPTOM, LinkStatus.ACCEPTED, LinkOrigin.HUMAN),
+        (ticket.key, LinkRole.SUPPORTS, LinkStatus.ACCEPTED, LinkOrigin.HUMAN),
+    ]
+    assert rows[1].target_title == "Rebuilding the sheet"
+    assert links.counts(session, problem) == {"supports": 1, "contradicts": 0, "symptom": 1}
+    with pytest.raises(Conflict, match="already linked"):
+        links.link(session, workspace, problem, data=ProblemLinkCreate(target=ticket.key), actor=actor)
+
+
+def test_suggestions_need_receipts_and_wait_for_a_person(session: Session) -> None:
+    actor = make_actor(session, "reviewer@example.com")
+    workspace = make_workspace(session, actor)
+    problem = make_problem(session, workspace, actor)
+    ticket = make_evidence(session, workspace, actor)
+    with pytest.raises(ValidationError, match="receipts"):
+        ProblemLinkCreate(target=ticket.key, origin="suggested")
+    receipts = {"model": "all-MiniLM-L6-v2", "version": "1", "similarity": 0.71, "quotes": ["E-9"]}
+    suggestion = links.link(
+        session,
+        workspace,
+        problem,
+        actor=actor,
+        data=ProblemLinkCreate(target=ticket.key, origin="suggested", confidence=0.71, receipts=receipts),
+    )
+    assert suggestion.status == LinkStatus.SUGGESTED
+    assert suggestion.reviewed_at is None
+    assert links.counts(session, problem)["supports"] == 0
+    links.review(session, suggestion, accept=True, actor=actor)
+    assert suggestion.status == LinkStatus.ACCEPTED
+    assert suggestion.reviewed_by_id == actor.user_id
+    assert links.counts(session, problem)["supports"] == 1
+    links.review(session, suggestion, accept=False, actor=actor)
+    assert suggestion.status == LinkStatus.REJECTED
+    with pytest.raises(InvalidTransition):
+        links.review(session, suggestion, accept=False, actor=actor)
+    actions = [e.action for e in audit_log.list_(session, workspace, entity_id=suggestion.id).items]
+    assert actions == ["transition", "transition", "create"]
+    assert links.list_(session, problem)[0].receipts == receipts
+
+
+@pytest.mark.parametrize("target", ["X-1", "problem", "E-", "B-1"])
+def test_link_targets_must_be_evidence_themes_or_requests(session: Session, target: str) -> None:
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    problem = make_problem(session, workspace, actor)
+    with pytest.raises(InvalidInput, match=r"evidence \(E-…\), a theme \(T-…\) or a request \(R-…\)"):
+        links.link(session, workspace, problem, data=ProblemLinkCreate(target=target), actor=actor)
+
+
+def test_linking_something_that_does_not_exist(session: Session) -> None:
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    problem = make_problem(session, workspace, actor)
+    with pytest.raises(NotFound, match="evidence E-99 not found"):
+        links.link(session, workspace, problem, data=ProblemLinkCreate(target="E-99"), actor=actor)
+    with pytest.raises(NotFound, match="theme T-1 not found"):
+        links.link(session, workspace, problem, data=ProblemLinkCreate(target="T-1"), actor=actor)
+
+
+def test_unlink_removes_and_audits(session: Session) -> None:
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    problem = make_problem(session, workspace, actor)
+    ticket = make_evidence(session, workspace, actor)
+    row = links.link(session, workspace, problem, data=ProblemLinkCreate(target=ticket.key), actor=actor)
+    links.unlink(session, links.get(session, workspace, problem, ticket.key), actor=actor)
+    assert links.list_(session, problem) == []
+    assert [e.action for e in audit_log.list_(session, workspace, entity_id=row.id).items] == ["delete", "create"]
+    with pytest.raises(InvalidInput, match="is not linked"):
+        links.get(session, workspace, problem, ticket.key)
