@@ -1,0 +1,1 @@
+"""Move a whole workspace between databases: export to one JSON document, import it back."""

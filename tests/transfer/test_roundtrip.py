@@ -1,0 +1,141 @@
+"""Export a workspace, import it into a new database, export again: identical."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from grounded.db import migrate
+from grounded.db.engine import make_engine, session_scope
+from grounded.demo.build import DemoOptions, build
+from grounded.errors import Conflict, ImportRejected
+from grounded.models import Evidence, ProblemLink, Workspace
+from grounded.search.service import search
+from grounded.transfer.export import export_workspace
+from grounded.transfer.importer import import_workspace, load
+from tests.conftest import BACKENDS, drop_postgres_database, postgres_database
+from tests.factories import make_account, make_actor, make_evidence, make_workspace
+
+SMALL = {"accounts": 40, "tickets": 200, "interviews": 6, "survey_answers": 40, "requests": 30, "events": 3000}
+
+
+def _export(session: Session, workspace: Workspace) -> dict[str, Any]:
+    buffer = io.StringIO()
+    export_workspace(session, workspace, buffer)
+    document: dict[str, Any] = json.loads(buffer.getvalue())
+    document.pop("exported_at")
+    return document
+
+
+@pytest.fixture
+def demo_workspace(session: Session, tmp_path: Path) -> Workspace:
+    summary = build(
+        session,
+        data_dir=tmp_path,
+        actor=make_actor(session),
+        options=DemoOptions(as_of=date(2026, 11, 26), seed=3, **SMALL),
+    )
+    return session.scalars(sa.select(Workspace).where(Workspace.slug == summary.slug)).one()
+
+
+@pytest.fixture(params=BACKENDS)
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'target.db'}")
+        migrate.upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    url, name = postgres_database()
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+    drop_postgres_database(name)
+
+
+def test_round_trip_is_exact_across_databases(session: Session, demo_workspace: Workspace, target: Engine) -> None:
+    original = _export(session, demo_workspace)
+    assert sum(len(rows) for rows in original["tables"].values()) > 800
+    with session_scope(target) as other:
+        import_workspace(other, json.loads(json.dumps({**original, "exported_at": "x"})))
+    with session_scope(target) as other:
+        copy = other.scalars(sa.select(Workspace)).one()
+        again = _export(other, copy)
+        assert (
+            search(other, copy, text="spreadsheet").total == search(session, demo_workspace, text="spreadsheet").total
+        )
+    assert again == original
+
+
+def test_import_as_a_copy_gets_new_ids_and_consistent_references(session: Session, demo_workspace: Workspace) -> None:
+    document = _export(session, demo_workspace)
+    copy = import_workspace(session, document, slug="demo-copy", name="Copy")
+    assert (copy.slug, copy.name) == ("demo-copy", "Copy")
+    original_ids = {row["id"] for row in document["tables"]["evidence"]}
+    copied = session.scalars(sa.select(Evidence).where(Evidence.workspace_id == copy.id)).all()
+    assert len(copied) == len(original_ids)
+    assert not original_ids & {str(row.id) for row in copied}
+    copied_ids = {row.id for row in copied}
+    copied_links = session.scalars(sa.select(ProblemLink).where(ProblemLink.workspace_id == copy.id)).all()
+    evidence_links = [link for link in copied_links if link.evidence_id is not None]
+    assert evidence_links
+    assert all(link.evidence_id in copied_ids for link in evidence_links)
+    with pytest.raises(Conflict, match="already exists"):
+        import_workspace(session, document)
+
+
+@pytest.fixture
+def small_workspace(session: Session) -> Workspace:
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    make_account(session, workspace, actor, external_id="A-1")
+    note = make_evidence(session, workspace, actor, kind="interview_note", account="A-1")
+    make_evidence(session, workspace, actor, kind="quote", parent=note.key)
+    return workspace
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "not JSON"),
+        ("[]", "not a grounded workspace export"),
+        ('{"format": "grounded-workspace", "format_version": 99}', "format version 99"),
+    ],
+)
+def test_files_that_are_not_exports_are_refused(text: str, message: str) -> None:
+    with pytest.raises(ImportRejected, match=message):
+        load(io.StringIO(text), name="backup.json")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(schema_revision="0000"), "schema revision '0000'"),
+        (lambda d: d["tables"].update(tweets=[]), "does not know: tweets"),
+        (lambda d: d["tables"]["evidence"][0].update(colour="red"), r"evidence\[0\]: unknown column"),
+        (lambda d: d["tables"]["evidence"][0].update(occurred_at="yesterday"), r"evidence\[0\]: occurred_at"),
+        (lambda d: d["tables"]["evidence"][0].update(kind="tweet"), r"evidence\[0\]: kind"),
+        (lambda d: d["tables"]["account"][0].update(arr="lots"), r"account\[0\]: arr"),
+        (
+            lambda d: d["tables"]["account"][0].update(workspace_id="00000000-0000-0000-0000-000000000001"),
+            "belongs to another workspace",
+        ),
+    ],
+)
+def test_damaged_exports_say_what_and_where(
+    session: Session, small_workspace: Workspace, change: Any, message: str
+) -> None:
+    document = _export(session, small_workspace)
+    change(document)
+    with pytest.raises(ImportRejected, match=message):
+        import_workspace(session, document, slug="damaged")
