@@ -1,0 +1,1 @@
+"""The ``grounded`` command line: thin Typer commands over the services."""

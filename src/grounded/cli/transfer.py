@@ -1,0 +1,75 @@
+"""``grounded export`` and ``grounded import-workspace``: a whole workspace as one JSON file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from grounded.cli.context import in_workspace, state
+from grounded.cli.output import done, emit_json
+from grounded.errors import InvalidInput
+from grounded.transfer.export import export_workspace
+from grounded.transfer.importer import import_workspace, load
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)
+    app.command("import-workspace")(import_workspace_command)
+
+
+def export(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write; '-' for standard output. Default: <slug>.grounded.json"),
+    ] = None,
+) -> None:
+    """Export the current workspace (everything in it, with its history) to JSON.
+
+    Example: grounded export -o backup.json
+    """
+    with in_workspace() as (session, workspace, _):
+        if output is not None and str(output) == "-":
+            export_workspace(session, workspace, sys.stdout)
+            return
+        path = output or Path(f"{workspace.slug}.grounded.json")
+        temporary = path.with_name(path.name + ".part")
+        with temporary.open("w", encoding="utf-8") as handle:
+            counts = export_workspace(session, workspace, handle)
+        temporary.replace(path)
+    done(f"Exported {workspace.slug} ({sum(counts.values())} rows in {len(counts)} tables) to {path}.")
+
+
+def import_workspace_command(
+    file: Annotated[Path, typer.Argument(help="A file written by grounded export ('-' for standard input).")],
+    slug: Annotated[
+        str | None, typer.Option(help="Import a copy under this slug (new ids), keeping the original.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Name for the copy.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Import a workspace export into this database (all or nothing).
+
+    Example: grounded --database postgresql://localhost/grounded import-workspace backup.json
+    """
+    if str(file) != "-" and not file.is_file():
+        raise InvalidInput(f"{file} does not exist", field="file")
+    current = state()
+    with current.session() as session:
+        if str(file) == "-":
+            document = load(sys.stdin, name="standard input")
+        else:
+            with file.open("r", encoding="utf-8") as handle:
+                document = load(handle, name=str(file))
+        workspace = import_workspace(session, document, slug=slug, name=name)
+        result = {
+            "slug": workspace.slug,
+            "name": workspace.name,
+            "rows": sum(len(rows) for rows in document["tables"].values()),
+        }
+    if as_json:
+        emit_json(result)
+    else:
+        done(f"Imported workspace [bold]{result['slug']}[/] ({result['rows']} rows).")

@@ -1,0 +1,97 @@
+"""``grounded workspace``: list, create, switch, show."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from grounded.cli.context import in_workspace, state
+from grounded.cli.output import done, emit_json, fields, table
+from grounded.cli.parse import schema
+from grounded.cli.setup import slugify
+from grounded.config import save_config
+from grounded.workspace import service as workspaces
+from grounded.workspace import stats
+from grounded.workspace.schemas import WorkspaceCreate, WorkspaceRead
+
+app = typer.Typer(help="Workspaces: one per team or product.\n\nExample: grounded workspace list", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@app.command("list")
+def list_(as_json: JsonOption = False) -> None:
+    """List the workspaces in the database; the current one is marked.
+
+    Example: grounded workspace list --json
+    """
+    current = state()
+    with current.session() as session:
+        rows = [WorkspaceRead.model_validate(w) for w in workspaces.list_(session)]
+    chosen = current.settings.workspace or (rows[0].slug if len(rows) == 1 else None)
+    if as_json:
+        emit_json({"current": chosen, "items": rows})
+        return
+    table(
+        ["", "slug", "name", "currency", "created"],
+        [("*" if w.slug == chosen else "", w.slug, w.name, w.currency, w.created_at) for w in rows],
+    )
+
+
+@app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="The workspace's name.")],
+    slug: Annotated[str | None, typer.Option(help="Short name; default: from NAME.")] = None,
+    currency: Annotated[str, typer.Option(help="ISO currency of ARR and deal values.")] = "USD",
+    use: Annotated[bool, typer.Option("--use/--no-use", help="Make it the current workspace.")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Create another workspace.
+
+    Example: grounded workspace create "Mobile team" --slug mobile
+    """
+    current = state()
+    with current.session() as session:
+        data = schema(WorkspaceCreate, {"slug": slug or slugify(name), "name": name, "currency": currency})
+        result = WorkspaceRead.model_validate(workspaces.create(session, data=data, actor=current.actor(session)))
+    if use:
+        save_config(workspace=result.slug)
+    if as_json:
+        emit_json(result)
+        return
+    done(f"Created workspace [bold]{result.slug}[/]{' (now current)' if use else ''}.")
+
+
+@app.command("use")
+def use(slug: Annotated[str, typer.Argument(help="Slug of the workspace to make current.")]) -> None:
+    """Make a workspace the current one (saved in the config file).
+
+    Example: grounded workspace use demo
+    """
+    with state().session() as session:
+        workspaces.resolve(session, slug)
+    path = save_config(workspace=slug)
+    done(f"Current workspace: [bold]{slug}[/] (saved in {path}).")
+
+
+@app.command("show")
+def show(as_json: JsonOption = False) -> None:
+    """Show the current workspace and how much is in it.
+
+    Example: grounded workspace show
+    """
+    with in_workspace() as (session, workspace, _):
+        info = WorkspaceRead.model_validate(workspace)
+        counts = stats.counts(session, workspace)
+    if as_json:
+        emit_json({**info.model_dump(mode="json"), "counts": counts})
+        return
+    fields(
+        [
+            ("workspace", f"{info.name} ({info.slug})"),
+            ("currency", info.currency),
+            ("created", info.created_at),
+            *[(name.replace("_", " "), n) for name, n in counts.items()],
+        ]
+    )
