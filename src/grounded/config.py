@@ -2,7 +2,8 @@
 
 Precedence, highest first: values passed in (CLI flags) → ``GROUNDED_*`` environment
 variables → the config file → defaults. Every setting is listed in docs/configuration.md
-(a test keeps that page complete).
+(a test keeps that page complete). Plain pydantic, no settings framework: it is read on
+every command, and start-up time is the CLI's latency.
 """
 
 from __future__ import annotations
@@ -14,13 +15,7 @@ from typing import Any
 
 import platformdirs
 import tomli_w
-from pydantic import Field
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from grounded.errors import InvalidInput
 
@@ -42,10 +37,10 @@ def config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """What grounded needs to know to run."""
 
-    model_config = SettingsConfigDict(env_prefix="GROUNDED_", extra="ignore")
+    model_config = ConfigDict(extra="ignore")
 
     data_dir: Path = Field(
         default_factory=default_data_dir,
@@ -64,18 +59,6 @@ class Settings(BaseSettings):
         description="E-mail or handle recorded as the actor of changes; default: the operating-system login name.",
     )
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_path())
-        return (init_settings, env_settings, toml)
-
     @property
     def database(self) -> str:
         """The effective database URL."""
@@ -88,13 +71,32 @@ class Settings(BaseSettings):
         return self.data_dir.expanduser() / "workspaces" / slug
 
 
+ENV_PREFIX = "GROUNDED_"
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Settings with ``overrides`` (e.g. CLI flags) on top; ``None`` values are ignored."""
-    given = {key: value for key, value in overrides.items() if value is not None}
+    """Settings from, highest first: ``overrides`` (CLI flags; None means not given), the
+    ``GROUNDED_*`` environment, the config file, the defaults."""
+    values: dict[str, Any] = {}
+    sources = (overrides, _environment(), read_config())
+    for name in Settings.model_fields:
+        for source in sources:
+            if source.get(name) not in (None, ""):
+                values[name] = source[name]
+                break
     try:
-        return Settings(**given)
-    except tomllib.TOMLDecodeError as error:
-        raise InvalidInput(f"{config_path()} is not valid TOML ({error})") from error
+        return Settings(**values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise InvalidInput(first["msg"], field=".".join(str(p) for p in first["loc"])) from error
+
+
+def _environment() -> dict[str, str]:
+    return {
+        name: os.environ[ENV_PREFIX + name.upper()]
+        for name in Settings.model_fields
+        if ENV_PREFIX + name.upper() in os.environ
+    }
 
 
 def save_config(**values: str | None) -> Path:

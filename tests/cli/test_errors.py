@@ -125,3 +125,9 @@ def test_a_broken_import_writes_nothing(ready: Invoke, tmp_path: Path) -> None:
     run = ready("import-workspace", str(tmp_path / "binary.json"), url=target, ok=False)
     assert run.exit_code == 4
     assert "not UTF-8" in run.stderr
+
+
+def test_a_mistyped_command_gets_a_suggestion(cli: Invoke) -> None:
+    run = cli("problme", "list", ok=False)
+    assert run.exit_code == 2
+    assert "Did you mean 'problem'?" in run.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,16 +9,9 @@ import typer
 from typer.testing import CliRunner
 
 from grounded.cli.main import app
+from grounded.cli.reference import commands
 
-
-def _commands(group: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    for name, command in sorted(group.commands.items()):
-        yield (*path, name), command
-        if hasattr(command, "commands"):
-            yield from _commands(command, (*path, name))
-
-
-COMMANDS = list(_commands(typer.main.get_command(app)))
+COMMANDS = list(commands(typer.main.get_command(app)))
 
 
 def test_there_are_commands_for_every_group() -> None:
@@ -68,3 +60,17 @@ def test_every_command_has_help_with_an_example(path: tuple[str, ...], command: 
     result = CliRunner().invoke(app, [*path, "--help"])
     assert result.exit_code == 0
     assert "Example" in result.stdout
+
+
+def test_the_version_answers_without_loading_the_database_layer() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from grounded.cli.main import main; sys.argv = ['grounded', '--version']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'alembic', 'numpy', 'pyarrow'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines() == [result.stdout.splitlines()[0], "[]"]
+    assert result.stdout.startswith("grounded ")

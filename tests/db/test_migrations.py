@@ -84,3 +84,7 @@ def test_every_table_but_the_global_ones_is_scoped_to_a_workspace() -> None:
         if table.name not in global_tables:
             assert "workspace_id" in table.c, f"{table.name} has no workspace_id"
             assert not table.c.workspace_id.nullable, table.name
+
+
+def test_the_head_every_command_checks_against_is_the_migration_trees_head() -> None:
+    assert migrate.head_revision() == migrate.HEAD

@@ -75,6 +75,12 @@ def state() -> State:
     return _state
 
 
+def close() -> None:
+    """Release the database connections of the finished command."""
+    if _state is not None:
+        _state.close()
+
+
 @contextmanager
 def in_workspace() -> Iterator[tuple[Session, Workspace, Actor]]:
     """The usual command body: a session, the current workspace and who is acting."""

@@ -41,7 +41,7 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     url = display_url(current.engine.url)
     path = sqlite_path(current.engine.url)
     revision = None if path is not None and not path.exists() else migrate.current_revision(current.engine)
-    head = migrate.head_revision()
+    head = migrate.HEAD
     report = {"database": url, "revision": revision, "required": head, "ready": revision == head}
     if as_json:
         emit_json(report)

@@ -11,14 +11,10 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from grounded.cli import parse
 from grounded.cli.context import state
-from grounded.cli.output import console, emit_json, table
+from grounded.cli.output import console, done, emit_json, table
 from grounded.config import save_config
 from grounded.db import migrate
 from grounded.demo.build import STAGES, DemoOptions, build
-
-
-def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)
 
 
 def demo(
@@ -56,11 +52,8 @@ def demo(
             }
         )
         return
-    table(
-        ["built", "count"],
-        [(name.replace("_", " "), f"{n:,}") for name, n in summary.counts.items()],
-        title=f"Demo workspace '{summary.slug}' built in {summary.seconds:.1f} s (now current)",
-    )
+    done(f"Demo workspace '{summary.slug}' built in {summary.seconds:.1f} s; it is now the current workspace.")
+    table(["built", "count"], [(name.replace("_", " "), f"{n:,}") for name, n in summary.counts.items()])
     console.print(f"Usage events: {summary.events_path}")
     console.print("\nTry next:")
     for line in (

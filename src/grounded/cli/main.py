@@ -7,39 +7,72 @@ Exit codes (also in docs/cli.md): 0 ok · 1 unexpected error · 2 usage error ·
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+from difflib import get_close_matches
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import exc as sa_exc
 from typer.core import TyperGroup
 
 from grounded import __version__
-from grounded.cli import (
-    assumption,
-    bet,
-    db,
-    decision,
-    demo,
-    evidence,
-    metric,
-    problem,
-    request,
-    search,
-    setup,
-    transfer,
-    user,
-    workspace,
-)
-from grounded.cli.context import configure, state
 from grounded.cli.output import error
-from grounded.errors import GroundedError
+from grounded.errors import DatabaseNotReady, GroundedError
 
+#: Command name → (module, attribute). A module is imported only when its command runs
+#: (or help lists it), so `grounded --version` and a typo answer at once and each command
+#: loads only what it uses. The attribute is a Typer group or a command function.
+COMMANDS = {
+    "init": ("grounded.cli.setup", "init"),
+    "workspace": ("grounded.cli.workspace", "app"),
+    "db": ("grounded.cli.db", "app"),
+    "user": ("grounded.cli.user", "app"),
+    "evidence": ("grounded.cli.evidence", "app"),
+    "problem": ("grounded.cli.problem", "app"),
+    "bet": ("grounded.cli.bet", "app"),
+    "assumption": ("grounded.cli.assumption", "app"),
+    "decision": ("grounded.cli.decision", "app"),
+    "request": ("grounded.cli.request", "app"),
+    "metric": ("grounded.cli.metric", "app"),
+    "search": ("grounded.cli.search", "search"),
+    "export": ("grounded.cli.transfer", "export"),
+    "import-workspace": ("grounded.cli.transfer", "import_workspace_command"),
+    "demo": ("grounded.cli.demo", "demo"),
+}
 EXIT_INTERRUPTED = 130
 
 
 class GroundedGroup(TyperGroup):
-    """Turns every known error into one line on stderr and a stable exit code."""
+    """Loads commands lazily, and turns every known error into one line on stderr and a
+    stable exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """Typer suggests only among loaded commands; suggest among all of them."""
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as problem_:
+            message = getattr(problem_, "message", "")
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if matches and "Did you mean" not in message:
+                problem_.message = f"{message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
+            raise
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, attribute = COMMANDS[cmd_name]
+        target = getattr(importlib.import_module(module), attribute)
+        if isinstance(target, typer.Typer):
+            group = typer.main.get_group(target)
+            group.name = cmd_name
+            return group
+        single = typer.Typer(rich_markup_mode="rich", pretty_exceptions_enable=False, add_completion=False)
+        single.command(cmd_name)(target)
+        return typer.main.get_command(single)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -47,16 +80,15 @@ class GroundedGroup(TyperGroup):
         except GroundedError as problem_:
             error(str(problem_))
             raise typer.Exit(problem_.exit_code) from None
-        except sa_exc.OperationalError as problem_:
-            reason = str(problem_.orig).strip().splitlines()[0] if problem_.orig else str(problem_)
-            error(f"database error: {reason}; nothing was changed")
-            raise typer.Exit(7) from None
         except KeyboardInterrupt:
             error("interrupted; nothing from this command was saved")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise  # usage errors: Typer prints them with the command's usage, exit code 2
         except Exception as problem_:
+            if _is_database_error(problem_):
+                error(f"database error: {_first_line(problem_)}; nothing was changed")
+                raise typer.Exit(DatabaseNotReady.exit_code) from None
             if os.environ.get("GROUNDED_DEBUG"):
                 raise
             error(
@@ -65,7 +97,21 @@ class GroundedGroup(TyperGroup):
             )
             raise typer.Exit(1) from None
         finally:
-            state().close()
+            from grounded.cli.context import close
+
+            close()
+
+
+def _is_database_error(problem: Exception) -> bool:
+    """An SQLAlchemy OperationalError (lost connection, locked file…), without importing
+    SQLAlchemy when no command has."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    return exc is not None and isinstance(problem, exc.OperationalError)
+
+
+def _first_line(problem: Exception) -> str:
+    original = getattr(problem, "orig", None) or problem
+    return str(original).strip().splitlines()[0]
 
 
 app = typer.Typer(
@@ -115,23 +161,9 @@ def root(
 
     Example: grounded --workspace demo problem list
     """
+    from grounded.cli.context import configure  # loads the database layer only when a command runs
+
     configure(database_url=database, workspace=workspace_, user=as_user)
-
-
-setup.register(app)
-app.add_typer(workspace.app, name="workspace")
-app.add_typer(db.app, name="db")
-app.add_typer(user.app, name="user")
-app.add_typer(evidence.app, name="evidence")
-app.add_typer(problem.app, name="problem")
-app.add_typer(bet.app, name="bet")
-app.add_typer(assumption.app, name="assumption")
-app.add_typer(decision.app, name="decision")
-app.add_typer(request.app, name="request")
-app.add_typer(metric.app, name="metric")
-search.register(app)
-transfer.register(app)
-demo.register(app)
 
 
 def main() -> None:

@@ -16,10 +16,6 @@ from grounded.search.service import search as run_search
 from grounded.search.sql import ENTITY_TYPES
 
 
-def register(app: typer.Typer) -> None:
-    app.command("search")(search)
-
-
 def search(
     query: Annotated[str, typer.Argument(help='Words, "a phrase", prefix*, a OR b, -excluded.')],
     type_: Annotated[

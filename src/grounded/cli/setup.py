@@ -21,10 +21,6 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64] or "workspace"
 
 
-def register(app: typer.Typer) -> None:
-    app.command("init")(init)
-
-
 def init(
     name: Annotated[str, typer.Argument(help="The workspace's name.")] = "Product team",
     slug: Annotated[str | None, typer.Option(help="Short name used on the command line; default: from NAME.")] = None,

@@ -15,11 +15,6 @@ from grounded.transfer.export import export_workspace
 from grounded.transfer.importer import import_workspace, load
 
 
-def register(app: typer.Typer) -> None:
-    app.command("export")(export)
-    app.command("import-workspace")(import_workspace_command)
-
-
 def export(
     output: Annotated[
         Path | None,

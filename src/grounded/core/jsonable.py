@@ -6,11 +6,10 @@ import enum
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import inspect
-
-from grounded.db.base import Base
+if TYPE_CHECKING:
+    from grounded.db.base import Base
 
 _SCALARS: tuple[tuple[type | tuple[type, ...], Any], ...] = (
     (enum.Enum, lambda v: v.value),
@@ -34,5 +33,7 @@ def to_jsonable(value: Any) -> Any:
 
 def row_dict(obj: Base, *, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Every column of a model instance, JSON-safe, keyed by attribute name."""
+    from sqlalchemy import inspect
+
     mapper = inspect(type(obj))
     return {attr.key: to_jsonable(getattr(obj, attr.key)) for attr in mapper.column_attrs if attr.key not in exclude}

@@ -26,7 +26,7 @@ def export_workspace(session: Session, workspace: Workspace, out: TextIO) -> dic
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "schema_revision": migrate.head_revision(),
+        "schema_revision": migrate.HEAD,
         "grounded_version": grounded.__version__,
         "exported_at": datetime.now(UTC).isoformat(),
         "workspace": _row(

@@ -80,7 +80,7 @@ def import_workspace(
 
 
 def _check_revision(document: Mapping[str, Any]) -> None:
-    exported, head = document.get("schema_revision"), migrate.head_revision()
+    exported, head = document.get("schema_revision"), migrate.HEAD
     if exported != head:
         raise ImportRejected(
             f"the export is at schema revision {exported!r}, this database at {head!r}; export it "
