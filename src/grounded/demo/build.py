@@ -71,6 +71,7 @@ def build(
     demo.people_and_accounts()
     report("accounts", 1.0)
     rebuild = demo.tickets(lambda share: report("tickets", share))
+    report("tickets", 1.0)
     fine, workaround = demo.interviews()
     report("interviews", 1.0)
     demo.surveys()
@@ -118,6 +119,7 @@ def build(
         ),
     )
     demo.counts["events"] = stats.rows
+    report("events", 1.0)
     return DemoSummary(
         slug=options.slug,
         counts=demo.counts,
