@@ -257,3 +257,23 @@ def test_the_same_commands_on_postgresql(cli: Invoke, postgres_url: str, tmp_pat
     cli("db", "upgrade", url=lite)
     cli("import-workspace", str(export), url=lite)
     assert cli("problem", "show", "P-1", "--json", url=lite).json()["links"][0]["target_key"] == "E-1"
+
+
+def test_the_audit_log_shows_who_changed_what(ready: Invoke) -> None:
+    ready("--as", "priya@example.com", "problem", "new", "Reports are rebuilt by hand")
+    ready("--as", "jun@example.com", "problem", "status", "P-1", "validated")
+    events = ready("workspace", "audit", "--entity", "p-1", "--json").json()["items"]
+    assert [(e["actor_name"], e["action"]) for e in events] == [
+        ("jun@example.com", "transition"),
+        ("priya@example.com", "create"),
+    ]
+    assert events[0]["before"] == {"status": "hypothesis"}
+    assert "jun@example.com" in ready("workspace", "audit").stdout
+
+
+def test_python_dash_m_grounded_is_the_same_program() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "grounded", "--version"], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("grounded 0.")

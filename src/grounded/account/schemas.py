@@ -71,6 +71,11 @@ class StakeholderGroupCreate(Schema):
     description: str = ""
 
 
+class StakeholderGroupUpdate(Schema):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = None
+
+
 class StakeholderGroupRead(ReadSchema):
     id: uuid.UUID
     slug: str

@@ -13,6 +13,7 @@ from grounded.account.schemas import (
     PersonCreate,
     PersonUpdate,
     StakeholderGroupCreate,
+    StakeholderGroupUpdate,
 )
 from grounded.core import crud
 from grounded.core.actor import Actor
@@ -105,6 +106,13 @@ def create_group(
 
 def get_group(session: Session, workspace: Workspace, ref: str) -> StakeholderGroup:
     return _by_column(session, StakeholderGroup, workspace, "slug", ref)
+
+
+def update_group(
+    session: Session, group: StakeholderGroup, *, data: StakeholderGroupUpdate, actor: Actor
+) -> StakeholderGroup:
+    crud.update(session, group, actor=actor, changes=data.model_dump(exclude_unset=True))
+    return group
 
 
 def list_groups(session: Session, workspace: Workspace) -> Page[StakeholderGroup]:

@@ -113,6 +113,11 @@ class OptionSetCreate(Schema):
     question: str = ""
 
 
+class OptionSetUpdate(Schema):
+    title: str | None = Field(default=None, min_length=3, max_length=300)
+    question: str | None = None
+
+
 class OptionSetRead(ReadSchema):
     id: uuid.UUID
     key: str

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from grounded.bet.schemas import BetCreate, BetUpdate, OptionSetCreate
+from grounded.bet.schemas import BetCreate, BetUpdate, OptionSetCreate, OptionSetUpdate
 from grounded.bet.states import BET, BET_NEEDS_REASON
 from grounded.core import audit, crud
 from grounded.core.actor import Actor
@@ -154,6 +154,11 @@ def create_option_set(session: Session, workspace: Workspace, *, data: OptionSet
 
 def get_option_set(session: Session, workspace: Workspace, ref: str | uuid.UUID) -> OptionSet:
     return crud.get(session, OptionSet, workspace=workspace, ref=ref)
+
+
+def update_option_set(session: Session, option_set: OptionSet, *, data: OptionSetUpdate, actor: Actor) -> OptionSet:
+    crud.update(session, option_set, actor=actor, changes=data.model_dump(exclude_unset=True))
+    return option_set
 
 
 def list_option_sets(session: Session, workspace: Workspace, *, page: PageParams | None = None) -> Page[OptionSet]:

@@ -7,13 +7,14 @@ from typing import Annotated
 import typer
 
 from grounded.cli.context import in_workspace, state
-from grounded.cli.output import done, emit_json, fields, table
+from grounded.cli.output import done, emit_json, fields, page_caption, table
 from grounded.cli.parse import schema
 from grounded.cli.setup import slugify
 from grounded.config import save_config
+from grounded.core.pagination import PageParams
+from grounded.workspace import audit_log, stats
 from grounded.workspace import service as workspaces
-from grounded.workspace import stats
-from grounded.workspace.schemas import WorkspaceCreate, WorkspaceRead
+from grounded.workspace.schemas import AuditEventRead, WorkspaceCreate, WorkspaceRead
 
 app = typer.Typer(help="Workspaces: one per team or product.\n\nExample: grounded workspace list", no_args_is_help=True)
 
@@ -73,6 +74,38 @@ def use(slug: Annotated[str, typer.Argument(help="Slug of the workspace to make 
         workspaces.resolve(session, slug)
     path = save_config(workspace=slug)
     done(f"Current workspace: [bold]{slug}[/] (saved in {path}).")
+
+
+@app.command("audit")
+def audit(
+    entity: Annotated[str | None, typer.Option(help="Only changes to this record (P-12, D-3…).")] = None,
+    limit: Annotated[int, typer.Option(help="How many to show.")] = 30,
+    offset: Annotated[int, typer.Option(help="How many to skip.")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Who changed what and when in the current workspace, newest first.
+
+    Example: grounded workspace audit --entity D-1
+    """
+    with in_workspace() as (session, workspace, _):
+        page = audit_log.list_(session, workspace, entity_key=entity, page=PageParams(limit=limit, offset=offset))
+        rows = [AuditEventRead.model_validate(e) for e in page.items]
+    if as_json:
+        emit_json({"items": rows, "total": page.total, "limit": page.limit, "offset": page.offset})
+        return
+    table(
+        ["when", "who", "action", "record", "change"],
+        [(e.occurred_at, e.actor_name, e.action, e.entity_key or e.entity_type, _change(e)) for e in rows],
+        caption=page_caption(page),
+    )
+
+
+def _change(event: AuditEventRead) -> str:
+    if event.action in ("transition", "update") and event.after:
+        return ", ".join(f"{k}: {(event.before or {}).get(k)!s:.30} → {v!s:.30}" for k, v in event.after.items())
+    if event.action == "bulk_create" and event.after:
+        return f"{event.after.get('count')} {event.after.get('table')} rows"
+    return ""
 
 
 @app.command("show")

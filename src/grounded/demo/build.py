@@ -24,10 +24,12 @@ from grounded.demo.vocab import slot_values
 from grounded.errors import Conflict
 from grounded.evidence.service import content_hash
 from grounded.ids import uuid7
+from grounded.ingest import sources
+from grounded.ingest.schemas import SourceCounts, SourceCreate
 from grounded.metrics import event_sources
 from grounded.metrics.schemas import EventSourceCreate
 from grounded.models import Account, Evidence, Person, Source, StakeholderGroup, Workspace
-from grounded.models.enums import EvidenceKind, EvidenceMode, SourceStatus
+from grounded.models.enums import EvidenceKind, EvidenceMode
 from grounded.workspace import service as workspaces
 from grounded.workspace.schemas import WorkspaceCreate
 
@@ -161,6 +163,9 @@ class _Demo:
     account_ids: list[uuid.UUID] = field(default_factory=list)
     person_ids: list[uuid.UUID] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    _contacts: dict[int, list[int]] = field(default_factory=dict)
+    _pools: dict[str, tuple[list[int], list[int]]] = field(default_factory=dict)
 
     # ------------------------------------------------------------ accounts and people
     def people_and_accounts(self) -> None:
@@ -199,26 +204,25 @@ class _Demo:
         self.counts.update(accounts=len(rows), people=len(people))
 
     def _source(self, key: str, kind: str, count: int) -> Source:
-        now = datetime.now(UTC)
-        source = Source(
-            workspace_id=self.workspace.id,
-            source_key=key,
-            kind=kind,
-            file_name=None,
-            status=SourceStatus.COMPLETED,
-            started_at=now,
-            finished_at=now,
-            rows_read=count,
-            new_count=count,
-            options={"generator": "grounded demo", "seed": self.options.seed},
+        source = sources.start(
+            self.session,
+            self.workspace,
+            actor=self.actor,
+            data=SourceCreate(
+                source_key=key, kind=kind, options={"generator": "grounded demo", "seed": self.options.seed}
+            ),
         )
-        return crud.add(self.session, source, actor=self.actor)
+        self.sources[key] = source
+        return sources.finish(
+            self.session, source, actor=self.actor, counts=SourceCounts(rows_read=count, new_count=count)
+        )
 
     def _evidence(self, items: Sequence[dict[str, Any]]) -> list[Evidence]:
         rows = [
             Evidence(
                 id=uuid7(),
                 workspace_id=self.workspace.id,
+                source_id=self.sources[item["source_key"]].id,
                 content_hash=content_hash(item.get("title", ""), item["text"]),
                 mode=item.get("mode")
                 or (EvidenceMode.OBSERVED if item["kind"] == EvidenceKind.TICKET else EvidenceMode.STATED),
@@ -239,19 +243,28 @@ class _Demo:
         return start + timedelta(seconds=int(x * days * 86_400))
 
     def _contact(self, account: int) -> tuple[uuid.UUID | None, str]:
-        candidates = [i for i, p in enumerate(self.people) if p.account == account]
+        candidates = self._contacts_of().get(account)
         if not candidates:
             return None, self.rng.choice(("Sam", "Alex", "Jordan"))
         index = self.rng.choice(candidates)
         return self.person_ids[index], self.people[index].name.split()[0]
 
+    def _contacts_of(self) -> dict[int, list[int]]:
+        if not self._contacts:
+            for index, person in enumerate(self.people):
+                self._contacts.setdefault(person.account, []).append(index)
+        return self._contacts
+
     def _account_for(self, topic: Topic) -> int:
-        pool = [
-            i
-            for i, a in enumerate(self.accounts)
-            if not a.prospect and a.segment in topic.segments and (topic.audience != "rebuilders" or a.rebuilder)
-        ]
-        return self.rng.choices(pool, weights=[self.accounts[i].seats for i in pool])[0]
+        if topic.key not in self._pools:
+            pool = [
+                i
+                for i, a in enumerate(self.accounts)
+                if not a.prospect and a.segment in topic.segments and (topic.audience != "rebuilders" or a.rebuilder)
+            ]
+            self._pools[topic.key] = (pool, [self.accounts[i].seats for i in pool])
+        pool, weights = self._pools[topic.key]
+        return self.rng.choices(pool, weights=weights)[0]
 
     # ------------------------------------------------------------ tickets
     def tickets(self, progress: Callable[[float], None]) -> list[Evidence]:
@@ -260,7 +273,6 @@ class _Demo:
         weights = [t.weight for t in tickets.TOPICS]
         items: list[dict[str, Any]] = []
         topics: list[str] = []
-        self._by_contact: dict[int, list[int]] = {}
         for number in range(self.options.tickets):
             off = self.rng.random() < tickets.OFF_TOPIC_SHARE
             topic = None if off else self.rng.choices(tickets.TOPICS, weights=weights)[0]
@@ -272,7 +284,6 @@ class _Demo:
                 {
                     "kind": EvidenceKind.TICKET,
                     "source_key": "zendesk",
-                    "external_id": f"ZD-{104_000 + number}",
                     "title": ticket.subject,
                     "text": ticket.body,
                     "occurred_at": self._when(topic.trend if topic else 0),
@@ -287,9 +298,12 @@ class _Demo:
             )
             if number % 1000 == 999:
                 progress(number / self.options.tickets)
-        rows = self._evidence(items)
+        order = sorted(range(len(items)), key=lambda i: items[i]["occurred_at"])  # ids and keys follow time
+        for number, index in enumerate(order):
+            items[index]["external_id"] = f"ZD-{104_000 + number}"
+        rows = self._evidence([items[i] for i in order])
         self.counts["tickets"] = len(rows)
-        return [row for row, topic in zip(rows, topics, strict=True) if topic == "spreadsheet_rebuild"]
+        return [row for row, i in zip(rows, order, strict=True) if topics[i] == "spreadsheet_rebuild"]
 
     # ------------------------------------------------------------ interviews
     def interviews(self) -> tuple[list[Evidence], list[Evidence]]:
@@ -298,7 +312,7 @@ class _Demo:
         pool = [i for i, a in enumerate(self.accounts) if not a.prospect and a.segment != "SMB"]
         notes, planned = [], []
         for number, account in enumerate(self.rng.sample(pool, k=self.options.interviews), start=1):
-            contact = self.rng.choice([i for i, p in enumerate(self.people) if p.account == account])
+            contact = self.rng.choice(self._contacts_of()[account])
             person = self.people[contact]
             when = self._when(days=120)
             note = interviews.compose(

@@ -11,7 +11,7 @@ from grounded.core import crud
 from grounded.core.actor import Actor
 from grounded.core.pagination import Page
 from grounded.errors import Conflict
-from grounded.metrics.schemas import EventSourceCreate
+from grounded.metrics.schemas import EventSourceCreate, EventSourceUpdate
 from grounded.models import EventSource, Workspace
 
 
@@ -36,6 +36,15 @@ def _find(session: Session, workspace: Workspace, name: str) -> EventSource | No
 def get(session: Session, workspace: Workspace, ref: str | uuid.UUID) -> EventSource:
     """By name or id."""
     return crud.get_by(session, EventSource, workspace=workspace, column="name", ref=ref)
+
+
+def update(
+    session: Session, workspace: Workspace, source: EventSource, *, data: EventSourceUpdate, actor: Actor
+) -> EventSource:
+    if data.is_default:
+        _clear_default(session, workspace)
+    crud.update(session, source, actor=actor, changes=data.model_dump(exclude_unset=True))
+    return source
 
 
 def default(session: Session, workspace: Workspace) -> EventSource | None:

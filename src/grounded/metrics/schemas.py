@@ -55,6 +55,13 @@ class EventSourceCreate(Schema):
     is_default: bool = False
 
 
+class EventSourceUpdate(Schema):
+    kind: EventSourceKind | None = None
+    location: str | None = Field(default=None, min_length=1)
+    column_mapping: dict[str, str] | None = None
+    is_default: bool | None = None
+
+
 class EventSourceRead(ReadSchema):
     id: uuid.UUID
     name: str

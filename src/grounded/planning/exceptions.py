@@ -13,9 +13,10 @@ from grounded.account import service as accounts
 from grounded.core import crud
 from grounded.core.actor import Actor
 from grounded.core.pagination import Page, PageParams
+from grounded.errors import ImmutableRecord
 from grounded.models import Bet, Decision, ExceptionDisplacedBet, UrgentException, Workspace
 from grounded.models.enums import ExceptionStatus
-from grounded.planning.schemas import ExceptionCreate, ExceptionDecide
+from grounded.planning.schemas import ExceptionCreate, ExceptionDecide, ExceptionUpdate
 from grounded.planning.states import EXCEPTION
 
 
@@ -54,6 +55,14 @@ def list_(
 ) -> Page[UrgentException]:
     where = [UrgentException.status == status] if status is not None else []
     return crud.list_(session, UrgentException, workspace=workspace, where=where, page=page)
+
+
+def update(session: Session, row: UrgentException, *, data: ExceptionUpdate, actor: Actor) -> UrgentException:
+    """Edit an exception while it waits for a decision; afterwards it is the record of one."""
+    if row.status != ExceptionStatus.PENDING:
+        raise ImmutableRecord(f"exception {row.key} was {row.status.value}; it is the record of that decision")
+    crud.update(session, row, actor=actor, changes=data.model_dump(exclude_unset=True))
+    return row
 
 
 def decide(

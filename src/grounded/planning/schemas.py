@@ -183,6 +183,12 @@ class ExceptionCreate(Schema):
     displaces: list[str] = Field(default_factory=list)
 
 
+class ExceptionUpdate(Schema):
+    title: str | None = Field(default=None, min_length=3, max_length=300)
+    description: str | None = None
+    cost_weeks: float | None = Field(default=None, ge=0)
+
+
 class ExceptionDecide(Schema):
     accept: bool
     resolution: str = Field(min_length=3)

@@ -17,9 +17,12 @@ def list_(
     *,
     entity_id: uuid.UUID | None = None,
     entity_type: str | None = None,
+    entity_key: str | None = None,
     page: PageParams | None = None,
 ) -> Page[AuditEvent]:
     where = []
+    if entity_key is not None:
+        where.append(AuditEvent.entity_key == entity_key.strip().upper())
     if entity_id is not None:
         where.append(AuditEvent.entity_id == entity_id)
     if entity_type is not None:

@@ -52,6 +52,11 @@ class UserCreate(Schema):
         return value.lower()
 
 
+class UserUpdate(Schema):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    is_active: bool | None = None
+
+
 class UserRead(ReadSchema):
     id: uuid.UUID
     email: str

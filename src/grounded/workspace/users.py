@@ -13,7 +13,7 @@ from grounded.core.jsonable import row_dict
 from grounded.errors import Conflict, NotFound
 from grounded.models import Membership, User, Workspace
 from grounded.models.enums import Role
-from grounded.workspace.schemas import UserCreate
+from grounded.workspace.schemas import UserCreate, UserUpdate
 
 LOCAL_DOMAIN = "localhost"
 _RANK = {Role.VIEWER: 0, Role.CONTRIBUTOR: 1, Role.EDITOR: 2, Role.ADMIN: 3}
@@ -46,6 +46,14 @@ def ensure(session: Session, handle: str) -> User:
         user = User(email=email, name=email.split("@")[0])
         session.add(user)
         session.flush()
+    return user
+
+
+def update(session: Session, user: User, *, data: UserUpdate) -> User:
+    """Rename or deactivate a user (users are global: the change is not any one workspace's)."""
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(user, field, value)
+    session.flush()
     return user
 
 
