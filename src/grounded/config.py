@@ -72,23 +72,48 @@ class Settings(BaseModel):
 
 
 ENV_PREFIX = "GROUNDED_"
+#: Config-file table: database URL → the workspace `grounded workspace use` chose there.
+WORKSPACES_TABLE = "workspaces"
 
 
 def load_settings(**overrides: Any) -> Settings:
     """Settings from, highest first: ``overrides`` (CLI flags; None means not given), the
     ``GROUNDED_*`` environment, the config file, the defaults."""
     values: dict[str, Any] = {}
-    sources = (overrides, _environment(), read_config())
+    config = read_config()
+    sources = (overrides, _environment(), config)
     for name in Settings.model_fields:
         for source in sources:
             if source.get(name) not in (None, ""):
                 values[name] = source[name]
                 break
     try:
-        return Settings(**values)
+        settings = Settings(**values)
     except ValidationError as error:
         first = error.errors()[0]
         raise InvalidInput(first["msg"], field=".".join(str(p) for p in first["loc"])) from error
+    chosen = _chosen_workspace(config, settings.database)
+    if chosen and not (overrides.get("workspace") or os.environ.get(ENV_PREFIX + "WORKSPACE")):
+        settings.workspace = chosen
+    return settings
+
+
+def _chosen_workspace(config: dict[str, Any], database: str) -> str | None:
+    """The workspace `grounded workspace use` chose for this database, if any."""
+    chosen = config.get(WORKSPACES_TABLE, {})
+    value = chosen.get(database) if isinstance(chosen, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def use_workspace(settings: Settings, slug: str) -> Path:
+    """Remember ``slug`` as the current workspace of the settings' database."""
+    path = config_path()
+    current = read_config(path)
+    chosen = current.get(WORKSPACES_TABLE)
+    current[WORKSPACES_TABLE] = {**(chosen if isinstance(chosen, dict) else {}), settings.database: slug}
+    current.pop("workspace", None)
+    _write(path, current)
+    return path
 
 
 def _environment() -> dict[str, str]:
@@ -111,11 +136,15 @@ def save_config(**values: str | None) -> Path:
             current.pop(key, None)
         else:
             current[key] = value
+    _write(path, current)
+    return path
+
+
+def _write(path: Path, content: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".toml.tmp")
-    temporary.write_text(tomli_w.dumps(current), encoding="utf-8")
+    temporary.write_text(tomli_w.dumps(content), encoding="utf-8")
     temporary.replace(path)
-    return path
 
 
 def read_config(path: Path | None = None) -> dict[str, Any]:

@@ -88,3 +88,19 @@ def test_illegal_transition_names_the_current_and_allowed_states(session: Sessio
     )
     assert caught.value.allowed == ["invalidated", "parked", "validated"]
     assert problem.status == ProblemStatus.HYPOTHESIS
+
+
+def test_the_audit_log_finds_a_record_by_its_key_however_it_is_typed(session: Session) -> None:
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    make_problem(session, workspace, actor)
+    for typed in ("P-1", "p-1", " P-01 "):
+        assert [e.action for e in audit_log.list_(session, workspace, entity_key=typed).items] == ["create"]
+
+
+def test_none_for_a_required_column_is_refused(session: Session) -> None:
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    problem = make_problem(session, workspace, actor)
+    with pytest.raises(InvalidInput, match="who: cannot be empty"):
+        problems.update(session, workspace, problem, data=ProblemUpdate(who=None), actor=actor)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from grounded.decision import service as decisions
 from grounded.decision import signals
 from grounded.decision.schemas import SignalCreate, SignalUpdate
-from grounded.errors import ImmutableRecord
+from grounded.errors import ImmutableRecord, InvalidInput
 from grounded.models.enums import DecisionStatus, SignalState
 from tests.factories import make_actor, make_decision, make_metric, make_workspace
 
@@ -43,6 +43,20 @@ def test_a_breach_over_enough_periods_puts_the_decision_under_review(session: Se
     assert watch.breached_at is not None
     assert decision.status == DecisionStatus.UNDER_REVIEW
     assert "signal S-1 'Rebuild tickets' breached: 60 > 40" in decisions.revisions(session, decision)[-1].note
+
+
+def test_fewer_periods_than_needed_is_not_yet_a_verdict(session: Session) -> None:
+    actor, decision, watch = _decision_with_signal(session)  # needs 3 periods
+    signals.observe(session, watch, values=[10, 12], actor=actor)
+    assert (watch.state, watch.last_value) == (SignalState.ARMED, 12)
+    signals.observe(session, watch, values=[99, 99], actor=actor)
+    assert (watch.state, decision.status) == (SignalState.ARMED, DecisionStatus.ACCEPTED)
+
+
+def test_a_signal_with_a_minimum_sample_needs_the_sample_size(session: Session) -> None:
+    actor, _, watch = _decision_with_signal(session, min_sample=30, periods=1)
+    with pytest.raises(InvalidInput, match="needs at least 30 observations"):
+        signals.observe(session, watch, values=[99], actor=actor)
 
 
 def test_too_small_a_sample_changes_only_the_reading(session: Session) -> None:

@@ -179,3 +179,9 @@ def test_events_show_weekly_exports_without_a_return_to_reports(tmp_path: Path) 
     queries = pc.sum(pc.equal(name, "query_run")).as_py()
     assert 0.02 < failed / queries < 0.06
     assert re.fullmatch(r"u\d{4}-\d{3}", table.column("user_id")[0].as_py())
+
+
+def test_a_small_event_target_gives_about_that_many_events(tmp_path: Path) -> None:
+    accounts = company.accounts(random.Random(5), 80)
+    stats = events.generate(accounts, seed=5, as_of=AS_OF, target=5_000, path=tmp_path / "events.parquet")
+    assert 3_000 < stats.rows < 8_000

@@ -19,6 +19,7 @@ from grounded.planning.schemas import (
     RequestTriage,
     ScoringModelCreate,
 )
+from grounded.workspace import audit_log
 from tests.factories import make_account, make_actor, make_bet, make_metric, make_request, make_workspace
 
 
@@ -107,6 +108,40 @@ def test_merging_keeps_every_requester_and_deal(session: Session) -> None:
             actor=actor,
             data=RequestTriage(disposition="merged", merged_into=duplicate.key),
         )
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "total"),
+    [
+        ({"deal_value": 100_000}, {"accounts": [{"account": "A", "deal_value": 50_000}]}, 150_000),
+        (
+            {"deal_value": 70_000, "accounts": [{"account": "B"}]},
+            {"accounts": [{"account": "C", "deal_value": 10}]},
+            70_010,
+        ),
+        ({"accounts": [{"account": "A", "deal_value": 100}]}, {"accounts": [{"account": "A", "deal_value": 100}]}, 100),
+        ({"accounts": [{"account": "A", "deal_value": 100}]}, {"accounts": [{"account": "A", "deal_value": 250}]}, 250),
+    ],
+)
+def test_merging_never_loses_or_double_counts_money(
+    session: Session, first: dict[str, object], second: dict[str, object], total: int
+) -> None:
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    for external_id in ("A", "B", "C"):
+        make_account(session, workspace, actor, external_id=external_id)
+    duplicate = make_request(session, workspace, actor, **first)
+    survivor = make_request(session, workspace, actor, **second)
+    before = survivor.deal_value
+    requests.triage(
+        session, workspace, duplicate, actor=actor, data=RequestTriage(disposition="merged", merged_into=survivor.key)
+    )
+    assert survivor.deal_value == total
+    latest = audit_log.list_(session, workspace, entity_id=survivor.id).items[0]
+    if total != before:  # a change of the money at stake is audited
+        assert (latest.action, latest.after) == ("merge", {"deal_value": total})
+    else:
+        assert latest.action == "create"
 
 
 def test_outcomes_increments_and_plans(session: Session) -> None:

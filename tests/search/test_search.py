@@ -88,12 +88,24 @@ def test_results_page_and_carry_snippets(corpus: tuple[Session, Workspace, dict[
     assert body.snippet.startswith("…")
 
 
-@pytest.mark.parametrize("text", ["'; DROP TABLE evidence; --", 'unbalanced "quote', "a AND OR NOT (", "NEAR(x y)"])
+@pytest.mark.parametrize("text", ["'; DROP TABLE evidence; --", 'unbalanced "quote', "zebra AND OR NOT (", "NEAR(x y)"])
 def test_hostile_input_is_just_words(corpus: tuple[Session, Workspace, dict[str, str]], text: str) -> None:
     session, workspace, _ = corpus
+    before = session.execute(sa.select(sa.func.count()).select_from(Evidence)).scalar_one()
     result = search(session, workspace, text=text)
     assert isinstance(result, SearchResult)
-    assert session.execute(sa.select(sa.func.count()).select_from(Evidence)).scalar_one() >= 6
+    assert result.total == 0  # none of these words occurs in the corpus
+    assert session.execute(sa.select(sa.func.count()).select_from(Evidence)).scalar_one() == before
+
+
+def test_common_words_are_left_out_on_both_databases(corpus: tuple[Session, Workspace, dict[str, str]]) -> None:
+    session, workspace, _ = corpus
+    assert (
+        search(session, workspace, text="the weekly report").total
+        == search(session, workspace, text="weekly report").total
+    )
+    assert q.parse("the report").words == ["report"]
+    assert q.parse('"the weekly report"').words == ["the", "weekly", "report"]  # a quoted phrase keeps them
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import Field
 
-from grounded.core.validation import ReadSchema, Schema
+from grounded.core.validation import MAX_MONEY, ReadSchema, Schema
 
 
 class AccountCreate(Schema):
@@ -13,7 +13,7 @@ class AccountCreate(Schema):
     name: str = Field(min_length=1, max_length=300)
     segment: str | None = Field(default=None, max_length=64)
     plan: str | None = Field(default=None, max_length=64)
-    arr: int | None = Field(default=None, ge=0)
+    arr: int | None = Field(default=None, ge=0, le=MAX_MONEY)
     region: str | None = Field(default=None, max_length=64)
     attributes: dict[str, Any] = Field(default_factory=dict)
 
@@ -22,7 +22,7 @@ class AccountUpdate(Schema):
     name: str | None = Field(default=None, min_length=1, max_length=300)
     segment: str | None = Field(default=None, max_length=64)
     plan: str | None = Field(default=None, max_length=64)
-    arr: int | None = Field(default=None, ge=0)
+    arr: int | None = Field(default=None, ge=0, le=MAX_MONEY)
     region: str | None = Field(default=None, max_length=64)
     attributes: dict[str, Any] | None = None
 

@@ -12,6 +12,8 @@ from grounded.bet.states import ASSUMPTION
 from grounded.core import crud
 from grounded.core.actor import Actor
 from grounded.core.pagination import Page, PageParams
+from grounded.decision.states import EDITABLE
+from grounded.errors import ImmutableRecord
 from grounded.models import Assumption, Bet, Decision, Workspace
 from grounded.models.enums import AssumptionStatus, AssumptionType
 
@@ -20,11 +22,15 @@ RISK = Assumption.importance * (4 - Assumption.evidence_level)
 
 
 def create(session: Session, workspace: Workspace, *, data: AssumptionCreate, actor: Actor) -> Assumption:
+    decision = crud.get(session, Decision, workspace=workspace, ref=data.decision) if data.decision else None
+    if decision is not None and decision.status not in EDITABLE:
+        raise ImmutableRecord(
+            f"decision {decision.key} is {decision.status.value}; its assumptions are part of what was decided. "
+            f"Record new ones on an amendment: grounded decision amend {decision.key}"
+        )
     owners: dict[str, Any] = {
         "bet_id": crud.get(session, Bet, workspace=workspace, ref=data.bet).id if data.bet else None,
-        "decision_id": crud.get(session, Decision, workspace=workspace, ref=data.decision).id
-        if data.decision
-        else None,
+        "decision_id": decision.id if decision else None,
     }
     values = data.model_dump(exclude={"bet", "decision"})
     return crud.add(session, Assumption(workspace_id=workspace.id, **values, **owners), actor=actor)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from grounded.core.validation import ReadSchema, Schema
+from grounded.core.validation import MAX_MONEY, ReadSchema, Schema
 from grounded.models.enums import (
     AssumptionStatus,
     AssumptionType,
@@ -33,8 +33,8 @@ class UserValue(Schema):
 class Viability(Schema):
     """Can the business sustain it: money at stake, cost, fit, risk."""
 
-    revenue_at_stake: int | None = Field(default=None, ge=0)
-    pipeline: int | None = Field(default=None, ge=0)
+    revenue_at_stake: int | None = Field(default=None, ge=0, le=MAX_MONEY)
+    pipeline: int | None = Field(default=None, ge=0, le=MAX_MONEY)
     margin_impact: str = ""
     support_cost: str = ""
     strategic_fit: int | None = Field(default=None, ge=1, le=5)
@@ -168,7 +168,7 @@ class ExperimentCreate(Schema):
     we_measure: str = ""
     right_if: str = ""
     cost: float | None = Field(default=None, ge=0)
-    duration_days: int | None = Field(default=None, ge=1)
+    duration_days: int | None = Field(default=None, ge=1, le=3660)
     value_of_information: float | None = Field(default=None, ge=0)
 
 
@@ -179,7 +179,7 @@ class ExperimentUpdate(Schema):
     we_measure: str | None = None
     right_if: str | None = None
     cost: float | None = Field(default=None, ge=0)
-    duration_days: int | None = Field(default=None, ge=1)
+    duration_days: int | None = Field(default=None, ge=1, le=3660)
     value_of_information: float | None = Field(default=None, ge=0)
 
 

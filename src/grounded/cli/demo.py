@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from grounded.cli import parse
 from grounded.cli.context import state
 from grounded.cli.output import console, done, emit_json, table
-from grounded.config import save_config
+from grounded.config import use_workspace
 from grounded.db import migrate
 from grounded.demo.build import STAGES, DemoOptions, build
 
@@ -39,7 +39,7 @@ def demo(
             options=DemoOptions(as_of=day, seed=seed, slug=slug, events=events),
             progress=update,
         )
-    save_config(workspace=slug)
+    use_workspace(current.settings, slug)
     if as_json:
         emit_json(
             {

@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from grounded import __version__
 from grounded.cli.output import error
-from grounded.errors import DatabaseNotReady, GroundedError
+from grounded.errors import Conflict, DatabaseNotReady, GroundedError, InvalidInput
 
 #: Command name → (module, attribute). A module is imported only when its command runs
 #: (or help lists it), so `grounded --version` and a typo answer at once and each command
@@ -86,9 +86,10 @@ class GroundedGroup(TyperGroup):
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise  # usage errors: Typer prints them with the command's usage, exit code 2
         except Exception as problem_:
-            if _is_database_error(problem_):
-                error(f"database error: {_first_line(problem_)}; nothing was changed")
-                raise typer.Exit(DatabaseNotReady.exit_code) from None
+            refused = _database_refusal(problem_)
+            if refused is not None:
+                error(f"{refused[0]}: {_first_line(problem_)}; nothing was changed")
+                raise typer.Exit(refused[1]) from None
             if os.environ.get("GROUNDED_DEBUG"):
                 raise
             error(
@@ -102,11 +103,20 @@ class GroundedGroup(TyperGroup):
             close()
 
 
-def _is_database_error(problem: Exception) -> bool:
-    """An SQLAlchemy OperationalError (lost connection, locked file…), without importing
-    SQLAlchemy when no command has."""
+def _database_refusal(problem: Exception) -> tuple[str, int] | None:
+    """What the database refused, as (label, exit code): an unreachable or locked database,
+    a constraint the services did not foresee, a value out of the column's range. Checked
+    without importing SQLAlchemy when no command has."""
     exc = sys.modules.get("sqlalchemy.exc")
-    return exc is not None and isinstance(problem, exc.OperationalError)
+    if exc is None:
+        return None
+    if isinstance(problem, exc.OperationalError):
+        return "database error", DatabaseNotReady.exit_code
+    if isinstance(problem, exc.IntegrityError):
+        return "the database refused the change", Conflict.exit_code
+    if isinstance(problem, exc.DataError):
+        return "the database refused a value", InvalidInput.exit_code
+    return None
 
 
 def _first_line(problem: Exception) -> str:

@@ -21,9 +21,11 @@ def when(text: str | None, *, option: str) -> datetime | None:
         return None
     try:
         value = datetime.fromisoformat(text.strip())
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     except ValueError as error:
         raise InvalidInput(f"{text!r} is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)", field=option) from error
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError as error:
+        raise InvalidInput(f"{text!r} is outside the range of dates grounded can store", field=option) from error
 
 
 def day(text: str | None, *, option: str) -> date | None:
@@ -55,6 +57,8 @@ def json_file(path: Path | None, *, option: str) -> dict[str, Any]:
         raise InvalidInput(f"{path} does not exist", field=option) from error
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InvalidInput(f"{path} is not a JSON file ({error})", field=option) from error
+    except OSError as error:
+        raise InvalidInput(f"cannot read {path}: {error.strerror or error}", field=option) from error
     if not isinstance(data, dict):
         raise InvalidInput(f"{path} must hold a JSON object", field=option)
     return data

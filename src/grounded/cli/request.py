@@ -61,6 +61,8 @@ def new(
     Example: grounded request new "Ledger export" --group sales --account PRO-0001=180000 --deadline 2026-12-15
     """
     day = parse.day(deadline, option="deadline")
+    if hard and day is None:
+        raise InvalidInput("a hard deadline needs a date: add --deadline YYYY-MM-DD", field="hard-deadline")
     data = parse.schema(
         RequestCreate,
         parse.given(

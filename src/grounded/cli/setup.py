@@ -10,7 +10,7 @@ import typer
 from grounded.cli.context import state
 from grounded.cli.output import done, emit_json
 from grounded.cli.parse import schema
-from grounded.config import save_config
+from grounded.config import use_workspace
 from grounded.db import migrate
 from grounded.db.engine import display_url
 from grounded.workspace import service as workspaces
@@ -37,7 +37,7 @@ def init(
         data = schema(WorkspaceCreate, {"slug": slug or slugify(name), "name": name, "currency": currency})
         workspace = workspaces.create(session, data=data, actor=current.actor(session))
         result = WorkspaceRead.model_validate(workspace)
-    save_config(workspace=result.slug)
+    use_workspace(current.settings, result.slug)
     if as_json:
         emit_json(result)
         return

@@ -12,7 +12,7 @@ from grounded.cli.context import in_workspace, state
 from grounded.cli.output import done, emit_json
 from grounded.errors import InvalidInput
 from grounded.transfer.export import export_workspace
-from grounded.transfer.importer import import_workspace, load
+from grounded.transfer.importer import import_workspace, load, record_import
 
 
 def export(
@@ -31,9 +31,13 @@ def export(
             return
         path = output or Path(f"{workspace.slug}.grounded.json")
         temporary = path.with_name(path.name + ".part")
-        with temporary.open("w", encoding="utf-8") as handle:
-            counts = export_workspace(session, workspace, handle)
-        temporary.replace(path)
+        try:
+            with temporary.open("w", encoding="utf-8") as handle:
+                counts = export_workspace(session, workspace, handle)
+            temporary.replace(path)
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            raise InvalidInput(f"cannot write {path}: {error.strerror or error}", field="output") from error
     done(f"Exported {workspace.slug} ({sum(counts.values())} rows in {len(counts)} tables) to {path}.")
 
 
@@ -59,6 +63,7 @@ def import_workspace_command(
             with file.open("r", encoding="utf-8") as handle:
                 document = load(handle, name=str(file))
         workspace = import_workspace(session, document, slug=slug, name=name)
+        record_import(session, workspace, document, actor=current.actor(session))
         result = {
             "slug": workspace.slug,
             "name": workspace.name,

@@ -10,7 +10,7 @@ from grounded.cli.context import in_workspace, state
 from grounded.cli.output import done, emit_json, fields, page_caption, table
 from grounded.cli.parse import schema
 from grounded.cli.setup import slugify
-from grounded.config import save_config
+from grounded.config import use_workspace
 from grounded.core.pagination import PageParams
 from grounded.workspace import audit_log, stats
 from grounded.workspace import service as workspaces
@@ -57,7 +57,7 @@ def create(
         data = schema(WorkspaceCreate, {"slug": slug or slugify(name), "name": name, "currency": currency})
         result = WorkspaceRead.model_validate(workspaces.create(session, data=data, actor=current.actor(session)))
     if use:
-        save_config(workspace=result.slug)
+        use_workspace(current.settings, result.slug)
     if as_json:
         emit_json(result)
         return
@@ -72,7 +72,7 @@ def use(slug: Annotated[str, typer.Argument(help="Slug of the workspace to make 
     """
     with state().session() as session:
         workspaces.resolve(session, slug)
-    path = save_config(workspace=slug)
+    path = use_workspace(state().settings, slug)
     done(f"Current workspace: [bold]{slug}[/] (saved in {path}).")
 
 

@@ -143,6 +143,7 @@ def update(
     new values of those fields (empty when nothing changed)."""
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
+    _refuse_empty(obj, changes)
     for field, value in changes.items():
         old = getattr(obj, field)
         if old == value:
@@ -154,6 +155,15 @@ def update(
         after_fields = {k: v for k, v in after.items() if k not in _NOT_AUDITED}
         audit.record(session, actor=actor, action=action, entity=obj, before=before, after=after_fields)
     return after
+
+
+def _refuse_empty(obj: Base, changes: Mapping[str, Any]) -> None:
+    """``None`` for a column that must have a value is a mistake in the input (a JSON null,
+    an empty option), not something to store."""
+    columns = obj.__table__.columns
+    for field, value in changes.items():
+        if value is None and field in columns and not columns[field].nullable:
+            raise InvalidInput("cannot be empty (null)", field=field)
 
 
 def transition(

@@ -12,7 +12,7 @@ from grounded.db.base import table_of
 from grounded.errors import InvalidInput
 from grounded.models import WorkspaceCounter
 
-_KEY = re.compile(r"^\s*([A-Za-z]+)-(\d{1,12})\s*$")
+_KEY = re.compile(r"^\s*([A-Za-z]+)-([0-9]{1,9})\s*$", re.ASCII)
 
 
 def allocate(session: Session, *, workspace_id: uuid.UUID, prefix: str, count: int = 1) -> int:
@@ -45,6 +45,12 @@ def parse_key(text: str, prefix: str, *, what: str) -> int:
     if not match or match.group(1).upper() != prefix:
         raise InvalidInput(f"{text!r} is not a {what} key (expected {prefix}-<number>)")
     return int(match.group(2))
+
+
+def normal(text: str) -> str:
+    """``" p-012 "`` → ``"P-12"``; anything that is not a key comes back stripped."""
+    match = _KEY.match(text)
+    return f"{match.group(1).upper()}-{int(match.group(2))}" if match else text.strip()
 
 
 def looks_like_key(text: str) -> bool:

@@ -5,23 +5,48 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from grounded.errors import InvalidInput
 
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
 
-class Schema(BaseModel):
-    """Input schemas: unknown fields are errors, strings are trimmed."""
+#: The largest amount of money (ARR, deal value) grounded stores, in whole currency units.
+MAX_MONEY = 10**15
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+class Schema(BaseModel):
+    """Input schemas: unknown fields are errors, strings are trimmed, numbers are finite,
+    and no text may contain a NUL character (PostgreSQL cannot store one)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        where = _nul_in(data, "")
+        if where is not None:
+            raise ValueError(f"{where or 'a value'} contains a NUL character (\\x00)")
+        return data
 
 
 class ReadSchema(BaseModel):
     """Output schemas, built from model instances."""
 
     model_config = ConfigDict(from_attributes=True)
+
+
+def _nul_in(value: Any, path: str) -> str | None:
+    """The path of the first string holding a NUL character, or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _nul_in(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def validate(schema: type[SchemaT], data: Mapping[str, Any]) -> SchemaT:

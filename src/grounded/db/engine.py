@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from grounded.errors import InvalidInput
 
+#: Execution option marking a connection whose transactions will write.
+WRITE_OPTION = "grounded_write"
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
@@ -79,19 +81,26 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A unit of work that will write takes the write lock up front (IMMEDIATE): in WAL
+        # mode a read transaction that later tries to write fails at once with "database is
+        # locked" instead of waiting for the busy timeout.
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def session_factory(engine: Engine, *, write: bool = True) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``write`` ones take SQLite's write lock when they begin, so
+    concurrent writers queue (up to the busy timeout) instead of failing."""
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """One unit of work: commit if the block succeeds, roll back everything if it raises."""
-    session = session_factory(engine)()
+    session = session_factory(engine, write=write)()
     try:
         yield session
         session.commit()

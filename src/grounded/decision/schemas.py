@@ -121,7 +121,7 @@ class SignalCreate(Schema):
     threshold: float
     window_days: int = Field(default=7, ge=1, le=3660)
     periods: int = Field(default=1, ge=1, le=520)
-    min_sample: int = Field(default=0, ge=0)
+    min_sample: int = Field(default=0, ge=0, le=10**9)
     action: SignalAction = SignalAction.REVIEW
 
     @model_validator(mode="after")
@@ -137,7 +137,7 @@ class SignalUpdate(Schema):
     threshold: float | None = None
     window_days: int | None = Field(default=None, ge=1, le=3660)
     periods: int | None = Field(default=None, ge=1, le=520)
-    min_sample: int | None = Field(default=None, ge=0)
+    min_sample: int | None = Field(default=None, ge=0, le=10**9)
     action: SignalAction | None = None
 
 

@@ -118,6 +118,8 @@ def update(
     changed = crud.update(session, decision, actor=actor, changes=changes)
     if data.options is not None:
         _replace_options(session, workspace, decision, data.options)
+    if decision.status == DecisionStatus.PROPOSED:
+        _check_proposable(session, decision)  # a proposal stays a proposal: no editing away its options
     if changed or data.options is not None:
         _revise(session, decision, actor=actor, note=data.note or "edited")
     return decision
@@ -140,6 +142,11 @@ def _move(
 def propose(session: Session, decision: Decision, *, actor: Actor, note: str = "") -> Decision:
     """Put a draft up for decision: it needs context and at least two options."""
     DECISION.check(decision.status, DecisionStatus.PROPOSED, label=f"decision {decision.key}")
+    _check_proposable(session, decision)
+    return _move(session, decision, DecisionStatus.PROPOSED, actor=actor, note=note or "proposed")
+
+
+def _check_proposable(session: Session, decision: Decision) -> None:
     if not decision.context.strip():
         raise InvalidInput("describe the context before proposing", field="context")
     if len(options(session, decision)) < MIN_OPTIONS:
@@ -147,7 +154,6 @@ def propose(session: Session, decision: Decision, *, actor: Actor, note: str = "
             f"a decision weighs at least {MIN_OPTIONS} options (doing nothing counts); add them first",
             field="options",
         )
-    return _move(session, decision, DecisionStatus.PROPOSED, actor=actor, note=note or "proposed")
 
 
 def accept(
@@ -158,6 +164,14 @@ def accept(
     Decisions it supersedes move to superseded.
     """
     DECISION.check(decision.status, DecisionStatus.ACCEPTED, label=f"decision {decision.key}")
+    _check_proposable(session, decision)
+    replaced = _linked(session, decision, DecisionLinkKind.SUPERSEDES)
+    for old in replaced:
+        if old.status not in IN_FORCE:
+            raise Conflict(
+                f"{decision.key} supersedes {old.key}, which is {old.status.value} already; "
+                f"amend or supersede the decision in force instead"
+            )
     _choose(session, decision, option)
     _move(
         session,
@@ -167,9 +181,8 @@ def accept(
         note=note or "accepted",
         extra={"decided_at": datetime.now(UTC)},
     )
-    for old in _linked(session, decision, DecisionLinkKind.SUPERSEDES):
-        if old.status in IN_FORCE:
-            _move(session, old, DecisionStatus.SUPERSEDED, actor=actor, note=f"superseded by {decision.key}")
+    for old in replaced:
+        _move(session, old, DecisionStatus.SUPERSEDED, actor=actor, note=f"superseded by {decision.key}")
     return decision
 
 
@@ -227,6 +240,8 @@ def supersede(
             f"decision {old.key} is {old.status.value}; only a decision in force can be "
             f"{'superseded' if kind == DecisionLinkKind.SUPERSEDES else 'amended'}"
         )
+    if kind == DecisionLinkKind.SUPERSEDES:
+        _refuse_second_successor(session, old)
     base: dict[str, Any] = {field: getattr(old, field) for field in CONTENT}
     base.update(data.model_dump(exclude_unset=True, exclude={"options", "note"}))
     carried = (
@@ -247,6 +262,22 @@ def supersede(
     new = create(session, workspace, data=DecisionCreate(**base, options=carried), actor=actor)
     link(session, new, old, kind=kind, actor=actor)
     return new
+
+
+def _refuse_second_successor(session: Session, old: Decision) -> None:
+    """One open replacement at a time: two drafts replacing the same decision would both
+    claim to be the plan."""
+    pending = session.scalars(
+        sa.select(Decision)
+        .join(DecisionLink, DecisionLink.from_decision_id == Decision.id)
+        .where(
+            DecisionLink.to_decision_id == old.id,
+            DecisionLink.kind == DecisionLinkKind.SUPERSEDES,
+            Decision.status.in_(EDITABLE),
+        )
+    ).first()
+    if pending is not None:
+        raise Conflict(f"{pending.key} is already drafted to supersede {old.key}; continue it, or reject it first")
 
 
 def link(session: Session, source: Decision, target: Decision, *, kind: DecisionLinkKind, actor: Actor) -> DecisionLink:

@@ -95,14 +95,21 @@ def observe(
     """Record the latest period values (oldest first) and move the signal's state.
 
     Breached means each of the last ``periods`` values meets the condition. Too small a
-    sample changes nothing but the reading. A dismissed signal stays quiet until re-armed.
+    sample, or fewer values than ``periods``, changes nothing but the reading. A dismissed
+    signal stays quiet until re-armed.
     """
     if not values:
         raise InvalidInput("no values to evaluate", field="values")
+    if signal.min_sample and sample_size is None:
+        raise InvalidInput(
+            f"signal {signal.key} needs at least {signal.min_sample} observations: give the sample size",
+            field="sample_size",
+        )
     now = datetime.now(UTC)
     changes: dict[str, Any] = {"last_value": float(values[-1]), "last_checked_at": now}
     too_small = sample_size is not None and sample_size < signal.min_sample
-    if too_small or signal.state == SignalState.DISMISSED:
+    too_early = len(values) < signal.periods  # not enough periods yet to judge either way
+    if too_small or too_early or signal.state == SignalState.DISMISSED:
         crud.update(session, signal, actor=actor, changes=changes, action="observe")
         return signal
     target = SignalState.BREACHED if _breached(signal, values) else SignalState.OK

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from grounded.core import crud
 from grounded.core.actor import Actor
+from grounded.core.validation import validate
 from grounded.demo import asks, company, events, interviews, surveys, tickets
 from grounded.demo.company import DemoAccount, DemoPerson
 from grounded.demo.phrasebook import Topic
@@ -141,10 +142,13 @@ def _fresh_workspace(session: Session, options: DemoOptions, actor: Actor) -> Wo
     workspace = workspaces.create(
         session,
         actor=actor,
-        data=WorkspaceCreate(
-            slug=options.slug,
-            name=options.name,
-            description="Demo: a B2B analytics company where a sales ask hides a reporting problem.",
+        data=validate(
+            WorkspaceCreate,
+            {
+                "slug": options.slug,
+                "name": options.name,
+                "description": "Demo: a B2B analytics company where a sales ask hides a reporting problem.",
+            },
         ),
     )
     workspace.settings = {"demo": True, "seed": options.seed, "as_of": options.as_of.isoformat()}

@@ -64,6 +64,9 @@ def generate(
     start = as_of - timedelta(days=DAYS)
     active = _activity(rng, users, start)
     user_idx, day_idx = np.nonzero(active)
+    if len(user_idx) > target:  # a small target: fewer active days, not a floor of one event per day
+        keep = np.sort(rng.choice(len(user_idx), size=max(target // 2, 1), replace=False))
+        user_idx, day_idx = user_idx[keep], day_idx[keep]
     counts = _counts(rng, users["rate"][user_idx], target)
     rows_user, rows_day = np.repeat(user_idx, counts), np.repeat(day_idx, counts)
     if progress:

@@ -19,7 +19,10 @@ def as_utc(value: datetime | None) -> datetime | None:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("is outside the range of dates grounded can store") from error
 
 
 class EvidenceCreate(Schema):

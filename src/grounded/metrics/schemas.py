@@ -76,7 +76,7 @@ class MetricValueCreate(Schema):
     period_end: date
     value: float | None
     segment: dict[str, str] = Field(default_factory=dict)
-    sample_size: int | None = Field(default=None, ge=0)
+    sample_size: int | None = Field(default=None, ge=0, le=10**12)
     event_source: str | None = None
 
     @model_validator(mode="after")

@@ -46,6 +46,7 @@ class Bet(IdMixin, Keyed, TimestampMixin, Base):
     __tablename__ = "bet"
     __table_args__ = (
         workspace_number_unique("bet"),
+        sa.Index("ix_bet_workspace_status", "workspace_id", "status"),
         sa.CheckConstraint(
             "effort_low_weeks IS NULL OR effort_high_weeks IS NULL OR effort_low_weeks <= effort_high_weeks",
             name="effort_range",

@@ -38,7 +38,10 @@ class Decision(IdMixin, Keyed, TimestampMixin, Base):
     """
 
     __tablename__ = "decision"
-    __table_args__ = (workspace_number_unique("decision"),)
+    __table_args__ = (
+        workspace_number_unique("decision"),
+        sa.Index("ix_decision_workspace_status", "workspace_id", "status"),
+    )
     KEY_PREFIX: ClassVar[str] = "D"
 
     title: Mapped[str] = mapped_column(sa.String(300))

@@ -68,7 +68,11 @@ class QuarantinedRow(IdMixin, WorkspaceScoped, Base):
 class Evidence(IdMixin, Keyed, TimestampMixin, Base):
     """One piece of evidence, verbatim, with its provenance.
 
-    A quote points at the interview note it came from through ``parent_id``.
+    A quote points at the interview note it came from through ``parent_id``. ``row_hash``
+    fingerprints every imported field, so re-importing an unchanged row writes nothing.
+
+    The indexes are the lookups the services make and no more: this is the table a million
+    rows land in, and every index is paid for on every insert (docs/performance.md).
     """
 
     __tablename__ = "evidence"
@@ -76,12 +80,25 @@ class Evidence(IdMixin, Keyed, TimestampMixin, Base):
         workspace_number_unique("evidence"),
         sa.UniqueConstraint("workspace_id", "source_key", "external_id"),
         sa.Index("ix_evidence_workspace_occurred", "workspace_id", "occurred_at"),
-        sa.Index("ix_evidence_workspace_kind", "workspace_id", "kind"),
-        sa.Index("ix_evidence_content_hash", "workspace_id", "content_hash"),
+        sa.Index("ix_evidence_workspace_kind", "workspace_id", "kind", "occurred_at"),
+        sa.Index("ix_evidence_account", "account_id"),
+        sa.Index(
+            "ix_evidence_parent",
+            "parent_id",
+            sqlite_where=sa.text("parent_id IS NOT NULL"),
+            postgresql_where=sa.text("parent_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "ix_evidence_stakeholder_group",
+            "stakeholder_group_id",
+            sqlite_where=sa.text("stakeholder_group_id IS NOT NULL"),
+            postgresql_where=sa.text("stakeholder_group_id IS NOT NULL"),
+        ),
     )
     KEY_PREFIX: ClassVar[str] = "E"
+    WORKSPACE_INDEX: ClassVar[bool] = False
 
-    source_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("source.id", ondelete="SET NULL"), index=True)
+    source_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("source.id", ondelete="SET NULL"))
     source_key: Mapped[str] = mapped_column(sa.String(100))
     external_id: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[EvidenceKind] = mapped_column(enum_type(EvidenceKind, "evidence_kind"))
@@ -89,12 +106,13 @@ class Evidence(IdMixin, Keyed, TimestampMixin, Base):
     title: Mapped[str] = mapped_column(sa.String(500), default="")
     text: Mapped[str] = mapped_column(sa.Text)
     occurred_at: Mapped[datetime]
-    account_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"), index=True)
-    person_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    person_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("person.id", ondelete="SET NULL"))
     stakeholder_group_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("stakeholder_group.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("stakeholder_group.id", ondelete="SET NULL")
     )
-    parent_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("evidence.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("evidence.id", ondelete="CASCADE"))
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
+    row_hash: Mapped[str | None] = mapped_column(sa.String(32))
     sentiment: Mapped[float | None]

@@ -28,7 +28,10 @@ class Problem(IdMixin, Keyed, TimestampMixin, Base):
     """
 
     __tablename__ = "problem"
-    __table_args__ = (workspace_number_unique("problem"),)
+    __table_args__ = (
+        workspace_number_unique("problem"),
+        sa.Index("ix_problem_workspace_status", "workspace_id", "status"),
+    )
     KEY_PREFIX: ClassVar[str] = "P"
 
     title: Mapped[str] = mapped_column(sa.String(300))

@@ -44,9 +44,11 @@ class Request(IdMixin, Keyed, TimestampMixin, Base):
     disposition: Mapped[Disposition] = mapped_column(enum_type(Disposition, "disposition"), default=Disposition.NEW)
     explanation: Mapped[str] = mapped_column(sa.Text, default="")
     reevaluate_on: Mapped[date | None]
-    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("request.id", ondelete="SET NULL"))
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("request.id", ondelete="SET NULL"), index=True
+    )
     bet_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("bet.id", ondelete="SET NULL"), index=True)
-    evidence_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("evidence.id", ondelete="SET NULL"))
+    evidence_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("evidence.id", ondelete="SET NULL"), index=True)
 
 
 class RequestAccount(WorkspaceScoped, Base):

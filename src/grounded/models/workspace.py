@@ -69,6 +69,7 @@ class AuditEvent(IdMixin, WorkspaceScoped, Base):
     __table_args__ = (
         sa.Index("ix_audit_event_workspace_occurred", "workspace_id", "occurred_at"),
         sa.Index("ix_audit_event_entity", "entity_type", "entity_id"),
+        sa.Index("ix_audit_event_workspace_key", "workspace_id", "entity_key"),
     )
 
     actor_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

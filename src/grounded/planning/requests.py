@@ -33,8 +33,11 @@ def create(session: Session, workspace: Workspace, *, data: RequestCreate, actor
     values["evidence_id"] = (
         crud.get(session, Evidence, workspace=workspace, ref=data.evidence).id if data.evidence else None
     )
+    resolved = _resolve_stakes(session, workspace, data.accounts)
+    if values["deal_value"] is None and any(value is not None for value in resolved.values()):
+        values["deal_value"] = sum(value or 0 for value in resolved.values())
     request = crud.add(session, Request(workspace_id=workspace.id, **values), actor=actor)
-    _set_accounts(session, workspace, request, data.accounts)
+    _store_stakes(session, request, resolved)
     if data.problem:
         problem = problems.get(session, workspace, data.problem)
         links.link(
@@ -43,22 +46,36 @@ def create(session: Session, workspace: Workspace, *, data: RequestCreate, actor
     return request
 
 
-def _set_accounts(session: Session, workspace: Workspace, request: Request, stakes: Sequence[AccountStake]) -> None:
-    session.execute(sa.delete(RequestAccount).where(RequestAccount.request_id == request.id))
-    seen: set[uuid.UUID] = set()
+Stakes = dict[uuid.UUID, int | None]
+
+
+def _resolve_stakes(session: Session, workspace: Workspace, stakes: Sequence[AccountStake]) -> Stakes:
+    """Account id → deal value at stake, refusing an account listed twice."""
+    resolved: Stakes = {}
     for stake in stakes:
         account = accounts.get_account(session, workspace, stake.account)
-        if account.id in seen:
+        if account.id in resolved:
             raise InvalidInput(f"account {stake.account} is listed twice", field="accounts")
-        seen.add(account.id)
-        session.add(
-            RequestAccount(
-                workspace_id=workspace.id, request_id=request.id, account_id=account.id, deal_value=stake.deal_value
-            )
+        resolved[account.id] = stake.deal_value
+    return resolved
+
+
+def _store_stakes(session: Session, request: Request, stakes: dict[uuid.UUID, int | None]) -> None:
+    session.execute(sa.delete(RequestAccount).where(RequestAccount.request_id == request.id))
+    session.add_all(
+        RequestAccount(
+            workspace_id=request.workspace_id, request_id=request.id, account_id=account_id, deal_value=value
         )
-    if request.deal_value is None and any(s.deal_value is not None for s in stakes):
-        request.deal_value = sum(s.deal_value or 0 for s in stakes)
+        for account_id, value in stakes.items()
+    )
     session.flush()
+
+
+def _stakes_of(session: Session, request: Request) -> Stakes:
+    rows = session.execute(
+        sa.select(RequestAccount.account_id, RequestAccount.deal_value).where(RequestAccount.request_id == request.id)
+    ).all()
+    return {account: value for account, value in rows}  # noqa: C416 (rows are Row objects)
 
 
 def stakes(session: Session, request: Request) -> list[dict[str, Any]]:
@@ -100,9 +117,9 @@ def update(session: Session, workspace: Workspace, request: Request, *, data: Re
     changes = data.model_dump(exclude_unset=True, exclude={"group", "accounts"})
     if "group" in data.model_fields_set:
         changes["stakeholder_group_id"] = accounts.get_group(session, workspace, data.group).id if data.group else None
-    crud.update(session, request, actor=actor, changes=changes)
     if data.accounts is not None:
-        _set_accounts(session, workspace, request, data.accounts)
+        _store_stakes(session, request, _resolve_stakes(session, workspace, data.accounts))
+    crud.update(session, request, actor=actor, changes=changes)
     return request
 
 
@@ -124,7 +141,7 @@ def triage(session: Session, workspace: Workspace, request: Request, *, data: Re
         session, request, machine=REQUEST, target=data.disposition, actor=actor, field="disposition", extra=extra
     )
     if target is not None:
-        _carry_stakes(session, request, target)
+        _carry_stakes(session, request, target, actor=actor)
     return request
 
 
@@ -150,29 +167,19 @@ def _merge_target(session: Session, workspace: Workspace, request: Request, ref:
     return target
 
 
-def _carry_stakes(session: Session, duplicate: Request, target: Request) -> None:
-    """The survivor keeps every requester account and the money at stake."""
-    present = set(
-        session.scalars(sa.select(RequestAccount.account_id).where(RequestAccount.request_id == target.id)).all()
-    )
-    moved = session.scalars(sa.select(RequestAccount).where(RequestAccount.request_id == duplicate.id)).all()
-    for stake in moved:
-        if stake.account_id not in present:
-            session.add(
-                RequestAccount(
-                    workspace_id=target.workspace_id,
-                    request_id=target.id,
-                    account_id=stake.account_id,
-                    deal_value=stake.deal_value,
-                )
-            )
-    session.flush()
-    if not moved and duplicate.deal_value:
-        target.deal_value = (target.deal_value or 0) + duplicate.deal_value
-    else:
-        total = session.execute(
-            sa.select(sa.func.sum(RequestAccount.deal_value)).where(RequestAccount.request_id == target.id)
-        ).scalar()
-        if total is not None:
-            target.deal_value = max(int(total), target.deal_value or 0)
-    session.flush()
+def _carry_stakes(session: Session, duplicate: Request, target: Request, *, actor: Actor) -> None:
+    """The survivor keeps every requester account and all the money at stake: per account
+    the larger stake (the same deal is not counted twice), plus whatever value each request
+    carried that no account stake explains."""
+    mine, theirs = _stakes_of(session, target), _stakes_of(session, duplicate)
+    merged = dict(mine)
+    for account_id, value in theirs.items():
+        current = merged.get(account_id)
+        merged[account_id] = value if current is None else max(current, value or 0)
+    total = sum(v or 0 for v in merged.values()) + _unattributed(target, mine) + _unattributed(duplicate, theirs)
+    _store_stakes(session, target, merged)
+    crud.update(session, target, actor=actor, changes={"deal_value": total or target.deal_value}, action="merge")
+
+
+def _unattributed(request: Request, stakes: Stakes) -> int:
+    return max(0, (request.deal_value or 0) - sum(v or 0 for v in stakes.values()))

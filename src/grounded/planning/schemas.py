@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from grounded.core.validation import ReadSchema, Schema
+from grounded.core.validation import MAX_MONEY, ReadSchema, Schema
 from grounded.models.enums import (
     DeadlineKind,
     Disposition,
@@ -22,7 +22,7 @@ PERIOD = r"^\d{4}-(Q[1-4]|H[12]|(0[1-9]|1[0-2]))$"
 
 class AccountStake(Schema):
     account: str
-    deal_value: int | None = Field(default=None, ge=0)
+    deal_value: int | None = Field(default=None, ge=0, le=MAX_MONEY)
 
 
 class RequestCreate(Schema):
@@ -31,7 +31,7 @@ class RequestCreate(Schema):
     group: str | None = None
     requester_name: str | None = Field(default=None, max_length=200)
     accounts: list[AccountStake] = Field(default_factory=list)
-    deal_value: int | None = Field(default=None, ge=0)
+    deal_value: int | None = Field(default=None, ge=0, le=MAX_MONEY)
     deadline: date | None = None
     deadline_kind: DeadlineKind | None = None
     problem: str | None = None
@@ -44,7 +44,7 @@ class RequestUpdate(Schema):
     group: str | None = None
     requester_name: str | None = Field(default=None, max_length=200)
     accounts: list[AccountStake] | None = None
-    deal_value: int | None = Field(default=None, ge=0)
+    deal_value: int | None = Field(default=None, ge=0, le=MAX_MONEY)
     deadline: date | None = None
     deadline_kind: DeadlineKind | None = None
 

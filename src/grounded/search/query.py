@@ -17,6 +17,19 @@ from dataclasses import dataclass, field
 
 from grounded.errors import InvalidInput
 
+#: Words too common to search for. PostgreSQL's English configuration drops these; SQLite
+#: would match them everywhere. Leaving them out of unquoted terms on both databases keeps
+#: the two in agreement ("the report" means "report" on both).
+STOP_WORDS = frozenset(
+    (
+        "i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers "
+        "herself it its itself they them their theirs themselves what which who whom this that these those am is "
+        "are was were be been being have has had having do does did doing a an the and but if or because as until "
+        "while of at by for with about against between into through during before after above below to from up down "
+        "in out on off over under again further then once here there when where why how all any both each few more "
+        "most other some such no nor not only own same so than too very s t can will just don should now"
+    ).split()
+)
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY = 500
@@ -65,7 +78,9 @@ def parse(text: str) -> Query:
             query.groups.append([term])
         pending_or = False
     if not query.groups:
-        raise InvalidInput("needs at least one word to look for", field="query")
+        raise InvalidInput(
+            "needs at least one word to look for (very common words such as 'the' are left out)", field="query"
+        )
     return query
 
 
@@ -77,6 +92,8 @@ def _term(phrase: str | None, bare: str | None, negated: str) -> tuple[Term | No
     is_negated = bare.startswith("-") and len(bare) > 1
     prefix = bare.endswith("*")
     words = tuple(w.lower() for w in _WORD.findall(bare))
+    if not prefix:
+        words = tuple(w for w in words if w not in STOP_WORDS)
     if not words:
         return None, False
     return Term(words, prefix=prefix and len(words) == 1), is_negated

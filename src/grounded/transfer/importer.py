@@ -14,16 +14,22 @@ from typing import Any, TextIO
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from grounded.core import audit
+from grounded.core.actor import Actor
+from grounded.core.validation import validate
 from grounded.db import migrate
 from grounded.db.base import table_of
-from grounded.errors import Conflict, ImportRejected
+from grounded.errors import Conflict, ImportRejected, InvalidInput
 from grounded.ids import uuid7
 from grounded.models import User, Workspace
 from grounded.transfer import codec
 from grounded.transfer.export import FORMAT, FORMAT_VERSION
 from grounded.transfer.tables import self_references, workspace_tables
+from grounded.workspace.schemas import WorkspaceCreate
 
 IdMap = dict[uuid.UUID, uuid.UUID]
+#: Credentials stay with the workspace they were issued for: a copy starts without tokens.
+NOT_COPIED = frozenset({"api_token"})
 
 
 def load(handle: TextIO, *, name: str) -> dict[str, Any]:
@@ -60,11 +66,16 @@ def import_workspace(
     ids: IdMap = {}
     if slug is not None:
         ids[workspace["id"]] = uuid7()
-        workspace.update(slug=slug, name=name or workspace["name"])
+        checked = validate(WorkspaceCreate, {"slug": slug, "name": name or workspace["name"]})
+        workspace.update(slug=checked.slug, name=checked.name)
+    elif name is not None:
+        raise InvalidInput("a new name is for a copy: give --slug as well", field="name")
     _refuse_existing(session, workspace, copying=slug is not None)
     ids.update(_users(session, document.get("users") or [], copying=slug is not None))
     session.execute(sa.insert(ws_table), [_remap(ws_table, workspace, ids)])
     for table in workspace_tables():
+        if slug is not None and table.name in NOT_COPIED:
+            continue
         rows = tables.get(table.name, [])
         decoded = [
             _decode(table, _mapping(r, f"{table.name}[{i}]"), where=f"{table.name}[{i}]") for i, r in enumerate(rows)
@@ -77,6 +88,22 @@ def import_workspace(
     found = session.get(Workspace, ids.get(workspace["id"], workspace["id"]))
     assert found is not None
     return found
+
+
+def record_import(session: Session, workspace: Workspace, document: Mapping[str, Any], *, actor: Actor) -> None:
+    """Write the import into the workspace's own history (after it, so that resolving the
+    actor cannot get in the way of matching the exported users)."""
+    copied = document["workspace"].get("slug")
+    count = sum(
+        len(rows) for table, rows in document["tables"].items() if workspace.slug == copied or table not in NOT_COPIED
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="import",
+        entity=workspace,
+        after={"rows": count, "copy_of": copied if workspace.slug != copied else None},
+    )
 
 
 def _check_revision(document: Mapping[str, Any]) -> None:

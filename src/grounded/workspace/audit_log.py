@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from grounded.core import crud
+from grounded.core import crud, keys
 from grounded.core.pagination import Page, PageParams
 from grounded.models import AuditEvent, Workspace
 
@@ -22,7 +22,7 @@ def list_(
 ) -> Page[AuditEvent]:
     where = []
     if entity_key is not None:
-        where.append(AuditEvent.entity_key == entity_key.strip().upper())
+        where.append(AuditEvent.entity_key == keys.normal(entity_key))
     if entity_id is not None:
         where.append(AuditEvent.entity_id == entity_id)
     if entity_type is not None:

@@ -127,6 +127,7 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.create_index("ix_audit_event_entity", ["entity_type", "entity_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_event_workspace_id"), ["workspace_id"], unique=False)
+        batch_op.create_index("ix_audit_event_workspace_key", ["workspace_id", "entity_key"], unique=False)
         batch_op.create_index("ix_audit_event_workspace_occurred", ["workspace_id", "occurred_at"], unique=False)
 
     op.create_table(
@@ -189,6 +190,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("decision", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_decision_workspace_id"), ["workspace_id"], unique=False)
+        batch_op.create_index("ix_decision_workspace_status", ["workspace_id", "status"], unique=False)
 
     op.create_table(
         "event_source",
@@ -365,6 +367,7 @@ def upgrade() -> None:
     with op.batch_alter_table("problem", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_problem_parent_id"), ["parent_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_problem_workspace_id"), ["workspace_id"], unique=False)
+        batch_op.create_index("ix_problem_workspace_status", ["workspace_id", "status"], unique=False)
 
     op.create_table(
         "scoring_model",
@@ -1036,6 +1039,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_bet_option_set_id"), ["option_set_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_bet_outcome_id"), ["outcome_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_bet_workspace_id"), ["workspace_id"], unique=False)
+        batch_op.create_index("ix_bet_workspace_status", ["workspace_id", "status"], unique=False)
 
     op.create_table(
         "evidence",
@@ -1078,6 +1082,7 @@ def upgrade() -> None:
         sa.Column("parent_id", sa.Uuid(), nullable=True),
         sa.Column("attributes", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("row_hash", sa.String(length=32), nullable=True),
         sa.Column("sentiment", sa.Double(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -1109,14 +1114,22 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("evidence", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_evidence_account_id"), ["account_id"], unique=False)
-        batch_op.create_index("ix_evidence_content_hash", ["workspace_id", "content_hash"], unique=False)
-        batch_op.create_index(batch_op.f("ix_evidence_parent_id"), ["parent_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_evidence_person_id"), ["person_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_evidence_source_id"), ["source_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_evidence_stakeholder_group_id"), ["stakeholder_group_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_evidence_workspace_id"), ["workspace_id"], unique=False)
-        batch_op.create_index("ix_evidence_workspace_kind", ["workspace_id", "kind"], unique=False)
+        batch_op.create_index("ix_evidence_account", ["account_id"], unique=False)
+        batch_op.create_index(
+            "ix_evidence_parent",
+            ["parent_id"],
+            unique=False,
+            sqlite_where=sa.text("parent_id IS NOT NULL"),
+            postgresql_where=sa.text("parent_id IS NOT NULL"),
+        )
+        batch_op.create_index(
+            "ix_evidence_stakeholder_group",
+            ["stakeholder_group_id"],
+            unique=False,
+            sqlite_where=sa.text("stakeholder_group_id IS NOT NULL"),
+            postgresql_where=sa.text("stakeholder_group_id IS NOT NULL"),
+        )
+        batch_op.create_index("ix_evidence_workspace_kind", ["workspace_id", "kind", "occurred_at"], unique=False)
         batch_op.create_index("ix_evidence_workspace_occurred", ["workspace_id", "occurred_at"], unique=False)
 
     op.create_table(
@@ -1382,6 +1395,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("request", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_request_bet_id"), ["bet_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_request_evidence_id"), ["evidence_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_request_merged_into_id"), ["merged_into_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_request_stakeholder_group_id"), ["stakeholder_group_id"], unique=False)
         batch_op.create_index("ix_request_workspace_disposition", ["workspace_id", "disposition"], unique=False)
         batch_op.create_index(batch_op.f("ix_request_workspace_id"), ["workspace_id"], unique=False)
@@ -1581,6 +1596,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_request_workspace_id"))
         batch_op.drop_index("ix_request_workspace_disposition")
         batch_op.drop_index(batch_op.f("ix_request_stakeholder_group_id"))
+        batch_op.drop_index(batch_op.f("ix_request_merged_into_id"))
+        batch_op.drop_index(batch_op.f("ix_request_evidence_id"))
         batch_op.drop_index(batch_op.f("ix_request_bet_id"))
 
     op.drop_table("request")
@@ -1618,16 +1635,21 @@ def downgrade() -> None:
     with op.batch_alter_table("evidence", schema=None) as batch_op:
         batch_op.drop_index("ix_evidence_workspace_occurred")
         batch_op.drop_index("ix_evidence_workspace_kind")
-        batch_op.drop_index(batch_op.f("ix_evidence_workspace_id"))
-        batch_op.drop_index(batch_op.f("ix_evidence_stakeholder_group_id"))
-        batch_op.drop_index(batch_op.f("ix_evidence_source_id"))
-        batch_op.drop_index(batch_op.f("ix_evidence_person_id"))
-        batch_op.drop_index(batch_op.f("ix_evidence_parent_id"))
-        batch_op.drop_index("ix_evidence_content_hash")
-        batch_op.drop_index(batch_op.f("ix_evidence_account_id"))
+        batch_op.drop_index(
+            "ix_evidence_stakeholder_group",
+            sqlite_where=sa.text("stakeholder_group_id IS NOT NULL"),
+            postgresql_where=sa.text("stakeholder_group_id IS NOT NULL"),
+        )
+        batch_op.drop_index(
+            "ix_evidence_parent",
+            sqlite_where=sa.text("parent_id IS NOT NULL"),
+            postgresql_where=sa.text("parent_id IS NOT NULL"),
+        )
+        batch_op.drop_index("ix_evidence_account")
 
     op.drop_table("evidence")
     with op.batch_alter_table("bet", schema=None) as batch_op:
+        batch_op.drop_index("ix_bet_workspace_status")
         batch_op.drop_index(batch_op.f("ix_bet_workspace_id"))
         batch_op.drop_index(batch_op.f("ix_bet_outcome_id"))
         batch_op.drop_index(batch_op.f("ix_bet_option_set_id"))
@@ -1707,6 +1729,7 @@ def downgrade() -> None:
 
     op.drop_table("scoring_model")
     with op.batch_alter_table("problem", schema=None) as batch_op:
+        batch_op.drop_index("ix_problem_workspace_status")
         batch_op.drop_index(batch_op.f("ix_problem_workspace_id"))
         batch_op.drop_index(batch_op.f("ix_problem_parent_id"))
 
@@ -1729,11 +1752,13 @@ def downgrade() -> None:
 
     op.drop_table("event_source")
     with op.batch_alter_table("decision", schema=None) as batch_op:
+        batch_op.drop_index("ix_decision_workspace_status")
         batch_op.drop_index(batch_op.f("ix_decision_workspace_id"))
 
     op.drop_table("decision")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_event_workspace_occurred")
+        batch_op.drop_index("ix_audit_event_workspace_key")
         batch_op.drop_index(batch_op.f("ix_audit_event_workspace_id"))
         batch_op.drop_index("ix_audit_event_entity")
 
