@@ -36,6 +36,7 @@ COMMANDS = {
     "request": ("grounded.cli.request", "app"),
     "metric": ("grounded.cli.metric", "app"),
     "search": ("grounded.cli.search", "search"),
+    "import": ("grounded.cli.ingest", "app"),
     "export": ("grounded.cli.transfer", "export"),
     "import-workspace": ("grounded.cli.transfer", "import_workspace_command"),
     "demo": ("grounded.cli.demo", "demo"),

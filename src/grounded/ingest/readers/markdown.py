@@ -1,0 +1,121 @@
+"""Interview notes in Markdown: YAML front matter, a body, and ``>`` quotes.
+
+    ---
+    id: int-2026-031          # optional; default: the file name
+    interviewee: Dana Whitfield
+    role: Head of Finance Ops
+    account: ACC-0042         # external id or name
+    date: 2026-10-02
+    interviewer: Priya
+    ---
+    # Dana, Bluepeak Logistics
+    Context: …
+    > "Reporting is fine, honestly."
+
+The note becomes one evidence item; each ``>`` block becomes a quote linked to it. A file
+without front matter is quarantined whole, with what to add.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grounded.errors import ImportRejected
+from grounded.ingest.encoding import detect_encoding
+from grounded.ingest.readers.base import Record, clip, undecodable
+
+_FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+_HEADING = re.compile(r"^#\s+(.+)$", re.M)
+_QUOTE_MARKS = "\"'“”‘’«»"
+SUFFIXES = (".md", ".markdown")
+
+
+class MarkdownReader:
+    columns = ["id", "interviewee", "role", "account", "date", "interviewer", "title", "text", "quotes", "file"]
+
+    def __init__(self, paths: list[Path], *, encoding: str | None) -> None:
+        self.paths = paths
+        self.encoding = encoding
+        self.notes: list[str] = []
+
+    @classmethod
+    def files(cls, paths: list[Path], *, encoding: str | None) -> MarkdownReader:
+        return cls(paths, encoding=encoding)
+
+    @classmethod
+    def folder(cls, path: Path, *, encoding: str | None) -> MarkdownReader:
+        paths = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
+        if not paths:
+            raise ImportRejected(f"{path} holds no Markdown notes (*.md)")
+        return cls(paths, encoding=encoding)
+
+    def records(self) -> Iterator[Record]:
+        for number, path in enumerate(self.paths, start=1):
+            yield self._record(number, path)
+
+    def _record(self, number: int, path: Path) -> Record:
+        data = path.read_bytes()
+        encoding = self.encoding or detect_encoding(data, name=path.name) if data else "utf-8"
+        text = data.decode(encoding, errors="surrogateescape")
+        bad = undecodable(text, encoding)
+        if bad is not None:
+            return Record(number, None, clip(text), problem=f"{path.name}: {bad}")
+        match = _FRONT.match(text)
+        if match is None:
+            return Record(
+                number,
+                None,
+                clip(text),
+                problem=f"{path.name} has no front matter: start it with a --- "
+                "block giving at least date (and interviewee, account, interviewer)",
+            )
+        try:
+            front = yaml.safe_load(match.group(1))
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" at line {mark.line + 2}" if mark else ""
+            return Record(number, None, clip(text), problem=f"{path.name}: front matter is not valid YAML{where}")
+        if not isinstance(front, dict):
+            return Record(number, None, clip(text), problem=f"{path.name}: front matter must be key: value lines")
+        body = text[match.end() :].strip()
+        return Record(number, _values(front, body, path), clip(text))
+
+
+def _values(front: dict[str, Any], body: str, path: Path) -> dict[str, Any]:
+    heading = _HEADING.search(body)
+    interviewee = front.get("interviewee")
+    title = front.get("title") or (heading.group(1).strip() if heading else None)
+    return {
+        "id": str(front.get("id") or path.stem),
+        "interviewee": interviewee,
+        "role": front.get("role"),
+        "account": front.get("account"),
+        "date": front.get("date"),
+        "interviewer": front.get("interviewer"),
+        "title": title or (f"Interview with {interviewee}" if interviewee else path.stem),
+        "text": body,
+        "quotes": quotes(body),
+        "file": path.name,
+    }
+
+
+def quotes(body: str) -> list[str]:
+    """Each run of ``>`` lines, joined, without the quotation marks around it."""
+    found: list[str] = []
+    block: list[str] = []
+    for line in [*body.splitlines(), ""]:
+        stripped = line.strip()
+        if stripped.startswith(">"):
+            block.append(stripped.lstrip(">").strip())
+            continue
+        if block:
+            text = " ".join(part for part in block if part).strip().strip(_QUOTE_MARKS).strip()
+            if text:
+                found.append(text)
+            block = []
+    return found

@@ -1,0 +1,83 @@
+"""``grounded import`` at the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli.conftest import Invoke
+from tests.ingest.conftest import ZENDESK_HEADER, zendesk_row
+
+
+def _export(tmp_path: Path, rows: str) -> Path:
+    path = tmp_path / "tickets.csv"
+    path.write_text(ZENDESK_HEADER + rows)
+    return path
+
+
+def test_import_report_errors_and_runs(ready: Invoke, tmp_path: Path) -> None:
+    path = _export(tmp_path, zendesk_row(1) + zendesk_row(2) + "3,too,few\n")
+    report = ready("import", "--preset", "zendesk", str(path), "--json").json()
+    assert (report["source"], report["counts"]["new_count"], report["counts"]["quarantined_count"]) == ("SRC-1", 2, 1)
+    assert report["rows_per_second"] > 0
+    human = ready("import", str(path), "--preset", "zendesk")
+    assert "unchanged" in human.stdout
+    assert "grounded import errors SRC-2" in human.stdout
+    errors = ready("import", "errors", "SRC-1", "--json").json()
+    assert [(e["row_number"], e["reason"]) for e in errors["items"]] == [(4, "has 3 fields, the header has 10")]
+    runs = ready("import", "runs", "--json").json()
+    assert [(r["key"], r["status"], r["unchanged_count"]) for r in runs["items"]] == [
+        ("SRC-2", "completed", 2),
+        ("SRC-1", "completed", 0),
+    ]
+    assert ready("evidence", "list", "--source", "zendesk", "--json").json()["total"] == 2
+
+
+def test_dry_run_and_redaction_flags(ready: Invoke, tmp_path: Path) -> None:
+    path = _export(tmp_path, zendesk_row(1, text="mail me at dana@bluepeak.example"))
+    dry = ready("import", str(path), "--preset", "zendesk", "--dry-run", "--json").json()
+    assert (dry["dry_run"], dry["source"], dry["counts"]["new_count"]) == (True, None, 1)
+    assert ready("evidence", "list", "--json").json()["total"] == 0
+    ready("import", str(path), "--preset", "zendesk", "--redact")
+    assert ready("evidence", "show", "E-1", "--json").json()["text"] == "mail me at [email]"
+
+
+def test_presets_and_detect(ready: Invoke, tmp_path: Path) -> None:
+    listed = {p["name"]: p["target"] for p in ready("import", "presets", "--json").json()}
+    assert listed["usage_events"] == "events"
+    assert "source: zendesk" in ready("import", "presets", "zendesk").stdout
+    path = _export(tmp_path, zendesk_row(1))
+    assert "looks like a 'zendesk' export" in ready("import", "--detect", str(path)).stdout
+
+
+def test_a_custom_mapping_file(ready: Invoke, tmp_path: Path) -> None:
+    mapping = tmp_path / "mine.yaml"
+    mapping.write_text(
+        "target: evidence\nsource: helpdesk\nkind: ticket\nfields:\n  external_id: Id\n"
+        "  text: Description\n  occurred_at: Created at\n"
+    )
+    path = _export(tmp_path, zendesk_row(1))
+    assert ready("import", str(path), "--mapping", str(mapping), "--json").json()["counts"]["new_count"] == 1
+    assert ready("evidence", "show", "E-1", "--json").json()["source_key"] == "helpdesk"
+
+
+def test_bad_import_commands(ready: Invoke, tmp_path: Path) -> None:
+    path = _export(tmp_path, zendesk_row(1))
+    bad_yaml = tmp_path / "bad.yaml"
+    bad_yaml.write_text("target: evidence\nsource: x\nkind: ticket\nfields:\n  text: Description\n")
+    broken_yaml = tmp_path / "broken.yaml"
+    broken_yaml.write_text("target: [evidence\n")
+    cases = [
+        (("import", str(path)), 4, "give a --preset or a --mapping"),
+        (("import", str(path), "--preset", "zendesk", "--mapping", str(bad_yaml)), 4, "give a --preset or a --mapping"),
+        (("import", str(path), "--preset", "freshdesk"), 4, "no preset 'freshdesk'"),
+        (("import", str(path), "--mapping", str(bad_yaml)), 4, "bad.yaml line 4: fields.occurred_at: Field required"),
+        (("import", str(path), "--mapping", str(broken_yaml)), 4, "broken.yaml line 2: not valid YAML"),
+        (("import", str(tmp_path / "missing.csv"), "--preset", "zendesk"), 4, "does not exist"),
+        (("import", "errors", "SRC-9"), 3, "source SRC-9 not found"),
+    ]
+    for args, code, message in cases:
+        run = ready(*args, ok=False)
+        assert run.exit_code == code, (args, run.stderr)
+        assert message in run.stderr, (args, run.stderr)
+        assert len(run.stderr.strip().splitlines()) == 1
+    assert ready("evidence", "list", "--json").json()["total"] == 0
