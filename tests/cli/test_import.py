@@ -74,6 +74,7 @@ def test_bad_import_commands(ready: Invoke, tmp_path: Path) -> None:
         (("import", str(path), "--mapping", str(broken_yaml)), 4, "broken.yaml line 2: not valid YAML"),
         (("import", str(tmp_path / "missing.csv"), "--preset", "zendesk"), 4, "does not exist"),
         (("import", "errors", "SRC-9"), 3, "source SRC-9 not found"),
+        (("import", "resolve", "SRC-9", "--all"), 3, "source SRC-9 not found"),
     ]
     for args, code, message in cases:
         run = ready(*args, ok=False)
@@ -81,3 +82,26 @@ def test_bad_import_commands(ready: Invoke, tmp_path: Path) -> None:
         assert message in run.stderr, (args, run.stderr)
         assert len(run.stderr.strip().splitlines()) == 1
     assert ready("evidence", "list", "--json").json()["total"] == 0
+
+
+def test_quarantined_rows_are_resolved_by_a_later_import_or_by_hand(ready: Invoke, tmp_path: Path) -> None:
+    broken = zendesk_row(1) + zendesk_row(2, when="someday") + zendesk_row(3, when="never") + "4,too,few\n"
+    first = ready("import", str(_export(tmp_path, broken)), "--preset", "zendesk", "--json").json()
+    assert (first["counts"]["new_count"], first["counts"]["quarantined_count"], first["resolved"]) == (1, 3, 0)
+    errors = ready("import", "errors", "SRC-1", "--json").json()["items"]
+    assert [(e["row_number"], e["external_id"]) for e in errors] == [(3, "2"), (4, "3"), (5, None)]
+    fixed = zendesk_row(1) + zendesk_row(2) + zendesk_row(3, when="never")
+    second = ready("import", str(_export(tmp_path, fixed)), "--preset", "zendesk", "--json").json()
+    assert (second["counts"]["new_count"], second["resolved"]) == (1, 1)  # row 2 landed: its old entry is resolved
+    still_open = ready("import", "errors", "SRC-1", "--json").json()["items"]
+    assert [e["row_number"] for e in still_open] == [4, 5]
+    wrong = ready("import", "resolve", "SRC-1", "--row", "3", ok=False)
+    assert wrong.exit_code == 4
+    assert "SRC-1 has no open quarantined row 3 (open rows: 4, 5)" in wrong.stderr
+    assert ready("import", "resolve", "SRC-1", ok=False).exit_code == 4
+    by_hand = ready("import", "resolve", "SRC-1", "--row", "5", "--json").json()
+    assert by_hand == {"source": "SRC-1", "resolved": [5]}
+    assert [e["row_number"] for e in ready("import", "errors", "SRC-1", "--json").json()["items"]] == [4]
+    everything = ready("import", "errors", "SRC-1", "--all", "--json").json()["items"]
+    assert [(e["row_number"], e["resolved_at"] is not None) for e in everything] == [(3, True), (4, False), (5, True)]
+    assert "1 quarantined row resolved" in ready("import", "resolve", "SRC-1", "--all").stdout

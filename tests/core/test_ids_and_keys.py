@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 from sqlalchemy.orm import Session
 
 from grounded.core import keys
 from grounded.errors import InvalidInput
-from grounded.ids import uuid7
+from grounded.ids import uuid7, uuid7_many
 from tests.factories import make_actor, make_problem, make_workspace
 
 
@@ -16,6 +19,29 @@ def test_uuid7_is_version_7_and_increases() -> None:
     assert all(i.version == 7 for i in ids)
     assert ids == sorted(ids)
     assert len(set(ids)) == len(ids)
+
+
+def test_uuid7_in_bulk_are_valid_ordered_and_distinct() -> None:
+    single = uuid7()
+    bulk = uuid7_many(9000)  # more than the 4096 a millisecond's counter holds
+    after = uuid7()
+    assert [single, *bulk, after] == sorted([single, *bulk, after])
+    assert len({single, *bulk, after}) == 9002
+    assert {(u.version, u.variant) for u in bulk} == {(7, uuid.RFC_4122)}
+    assert all(uuid.UUID(str(u)) == u and hash(uuid.UUID(str(u))) == hash(u) for u in bulk[:50])
+    assert uuid7_many(0) == []
+
+
+def test_a_forked_child_does_not_repeat_its_parents_ids() -> None:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id, down the pipe
+        os.write(write, uuid7().bytes)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = uuid.UUID(bytes=os.read(read, 16))
+    mine = uuid7()
+    assert child.int & ((1 << 62) - 1) != mine.int & ((1 << 62) - 1)
 
 
 def test_keys_count_up_per_workspace_and_prefix(session: Session) -> None:

@@ -208,3 +208,52 @@ def test_a_gzipped_export_reads_like_the_plain_one(lite_importer: Importer, tmp_
     path = tmp_path / "tickets.csv.gz"
     path.write_bytes(gzip.compress((ZENDESK_HEADER + zendesk_row(1) + zendesk_row(2)).encode()))
     assert lite_importer(path).counts.new_count == 2
+
+
+def test_a_gzipped_export_cut_short_keeps_what_came_before(lite_importer: Importer, tmp_path: Path) -> None:
+    rows = ZENDESK_HEADER + "".join(zendesk_row(n, text=f"Body {n} " + "words " * 40) for n in range(1, 400))
+    whole = gzip.compress(rows.encode())
+    for name, data in (("cut.csv.gz", whole[: len(whole) // 2]), ("cut.jsonl.gz", None)):
+        if data is None:
+            lines = "".join(
+                json.dumps({"Id": 1000 + n, "Subject": "S", "Description": "words " * 40, "Created at": "2026-11-02"})
+                + "\n"
+                for n in range(1, 400)
+            )
+            packed = gzip.compress(lines.encode())
+            data = packed[: len(packed) // 2]
+        path = tmp_path / name
+        path.write_bytes(data)
+        report = lite_importer(path)
+        counts_add_up(report)
+        assert 0 < report.counts.new_count < 399
+        last = lite_importer.quarantined()[-1]
+        assert last.reason.startswith("the file ends early: the compressed data is damaged or cut short")
+
+
+def test_a_damaged_parquet_file_is_refused_or_cut(lite_importer: Importer, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"Id": ["1"], "Subject": ["S"], "Description": ["D"], "Created at": ["2026-11-02"]}), path)
+    path.write_bytes(path.read_bytes()[:-40])  # the footer is gone
+    with pytest.raises(ImportRejected, match="is not a readable Parquet file"):
+        lite_importer(path)
+
+
+def test_a_nul_character_in_json_is_quarantined_on_every_database(importer: Importer, file: Write) -> None:
+    rows = [
+        {"Id": 1, "Subject": "Fine", "Description": "ok", "Created at": "2026-11-02", "Status": "open"},
+        {"Id": 2, "Subject": "Nul", "Description": "a\u0000b", "Created at": "2026-11-02"},
+        {"Id": "3\u0000", "Subject": "Nul id", "Description": "ok", "Created at": "2026-11-02"},
+        {"Id": 4, "Subject": "Nul attribute", "Description": "ok", "Created at": "2026-11-02", "Status": "x\u0000"},
+        {"Id": 5, "Subject": "Fine", "Description": "ok", "Created at": "2026-11-02"},
+    ]
+    report = importer(file("t.jsonl", "".join(json.dumps(row) + "\n" for row in rows)))
+    counts_add_up(report)
+    assert [e.external_id for e in importer.evidence()] == ["1", "5"]
+    reasons = _reasons(importer)
+    assert sorted(reasons) == [2, 3, 4]
+    assert all("NUL character" in reason for reason in reasons.values())
+    assert reasons[4].startswith("attributes.status:")

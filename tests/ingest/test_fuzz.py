@@ -108,3 +108,45 @@ def test_any_jsonl_is_accounted_for(lite_importer: Importer, lines: list[dict[st
         path = Path(tmp) / "t.jsonl"
         path.write_bytes(text.encode("utf-8", "surrogatepass"))
         _check(lite_importer, path, source)
+
+
+csv_cells = st.text(alphabet=st.sampled_from(list('ab ,"\n\r\té\x00')), max_size=12)
+
+
+@given(
+    rows=st.lists(st.lists(csv_cells, min_size=1, max_size=4), max_size=30),
+    raw_tail=st.text(alphabet=st.sampled_from(list('ab,"\n\r')), max_size=20),
+)
+@settings(max_examples=150, deadline=None)
+def test_chunks_of_any_size_read_the_same_records(rows: list[list[str]], raw_tail: str) -> None:
+    """The CSV reader parses a chunk at a time and looks closer only at chunks with
+    something odd in them: where the chunks fall must not change any record."""
+    import csv
+    import io
+
+    from grounded.ingest.encoding import sniff
+    from grounded.ingest.readers.csvfile import CsvReader
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["a", "b", "c"])
+    for row in rows:
+        writer.writerow(row)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "t.csv"
+        path.write_bytes((buffer.getvalue() + raw_tail).encode("utf-8"))
+        try:
+            reader = CsvReader(sniff(path, format_="csv", encoding="utf-8"), delimiter=",")
+        except ImportRejected:
+            return
+        seen = [
+            [
+                (r.number, r.values, r.raw, r.problem)
+                for chunk in reader.chunks(size)
+                for r in chunk.records(reader.columns)
+            ]
+            for size in (1, 3, 500)
+        ]
+    assert seen[0] == seen[1] == seen[2]
+    numbers = [number for number, *_ in seen[0]]
+    assert numbers == sorted(set(numbers))

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from grounded.db.engine import session_scope
 from grounded.ingest import mapping as mappings
-from grounded.ingest.evidence_target import EvidenceTarget
+from grounded.ingest.evidence_target import EvidenceWriter
 from grounded.models import Person, Source
 from grounded.models.enums import SourceStatus
 from grounded.search.service import search
@@ -66,16 +66,18 @@ def test_an_interrupted_import_keeps_whole_batches_and_resumes(
     importer: Importer, file: Write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = file("t.csv", _rows(50) + "51,too,few\n")
-    real_write = EvidenceTarget.write
+    real_write = EvidenceWriter.write
     calls = {"n": 0}
 
-    def flaky(self: EvidenceTarget, session: object, rows: list[object], *, dry_run: bool) -> tuple[int, int, int]:
+    def flaky(
+        self: EvidenceWriter, session: object, new: list[object], changed: list[object], *, dry_run: bool
+    ) -> tuple[int, int, int]:
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt
-        return real_write(self, session, rows, dry_run=dry_run)  # type: ignore[arg-type]
+        return real_write(self, session, new, changed, dry_run=dry_run)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(EvidenceTarget, "write", flaky)
+    monkeypatch.setattr(EvidenceWriter, "write", flaky)
     with pytest.raises(KeyboardInterrupt):
         importer(path, batch_rows=10)
     assert len(importer.evidence()) == 20  # two whole batches, nothing of the third
@@ -83,7 +85,7 @@ def test_an_interrupted_import_keeps_whole_batches_and_resumes(
         run = session.scalars(sa.select(Source).where(Source.workspace_id == importer.workspace_id)).one()
         assert (run.status, run.options["checkpoint"], run.new_count) == (SourceStatus.INCOMPLETE, 21, 20)
         assert "run the same import again" in (run.message or "")
-    monkeypatch.setattr(EvidenceTarget, "write", real_write)
+    monkeypatch.setattr(EvidenceWriter, "write", real_write)
     report = importer(path, batch_rows=10)
     counts_add_up(report)
     assert (report.source, report.resumed_from, report.counts.rows_read, report.counts.new_count) == (

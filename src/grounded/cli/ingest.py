@@ -62,7 +62,7 @@ def import_file(
     format_: Annotated[str | None, typer.Option("--format", help="csv, tsv, json, jsonl, parquet or markdown.")] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding (default: detected).")] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (default: detected).")] = None,
-    batch_rows: Annotated[int, typer.Option(help="Rows per transaction.", min=100, max=200_000)] = 10_000,
+    batch_rows: Annotated[int, typer.Option(help="Rows per transaction.", min=100, max=200_000)] = 25_000,
     as_json: JsonOption = False,
 ) -> None:
     """Import a file.
@@ -165,6 +165,7 @@ def _report(report: ImportReport, *, as_json: bool) -> None:
         ("people created", report.people_created),
         ("redacted", ", ".join(f"{n} {k}" for k, n in report.redacted.items() if n)),
         ("resumed after row", report.resumed_from),
+        ("earlier quarantined rows now stored", report.resolved),
         ("speed", f"{report.rows_per_second:,.0f} rows/s in {report.seconds:.1f} s"),
     ]
     fields([(name, value) for name, value in extras if value])
@@ -203,6 +204,31 @@ def errors(
         title=f"Quarantined rows of {source.upper()}",
         caption=page_caption(page),
     )
+
+
+@app.command("resolve")
+def resolve(
+    source: Annotated[str, typer.Argument(help="The import run (SRC-…).")],
+    rows: Annotated[list[int] | None, typer.Option("--row", help="A quarantined row number (repeatable).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every open quarantined row of the run.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Mark quarantined rows as dealt with: dropped on purpose, or fixed another way. (Rows a
+    later import of the same channel stores are resolved on their own.)
+
+    Example: grounded import resolve SRC-3 --row 52 --row 97
+    """
+    if bool(rows) == all_:
+        raise InvalidInput("give the rows to resolve with --row N (repeatable), or --all", field="row")
+    with in_workspace() as (session, workspace, actor):
+        run = sources.get(session, workspace, source)
+        resolved = sources.resolve_rows(session, workspace, run, rows=None if all_ else rows, actor=actor)
+        numbers = [row.row_number for row in resolved]
+        key = run.key
+    if as_json:
+        emit_json({"source": key, "resolved": numbers})
+        return
+    done(f"{key}: {len(numbers)} quarantined row{'s' if len(numbers) != 1 else ''} resolved")
 
 
 @app.command("runs")

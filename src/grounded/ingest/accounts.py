@@ -2,36 +2,36 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from grounded.ids import uuid7
 from grounded.ingest import fields as convert
-from grounded.ingest.mapping import AccountFields, Mapping
-from grounded.ingest.pipeline import ImportOptions, ImportReport
-from grounded.ingest.readers import Reader
+from grounded.ingest import sources
+from grounded.ingest.mapping import AccountFields
+from grounded.ingest.protocols import Context, Identities, ToWrite
+from grounded.ingest.readers.base import Chunk
 from grounded.ingest.rows import Columns, getter
-from grounded.models import Account, Source, Workspace
+from grounded.ingest.sorting import identify_each
+from grounded.models import Account, QuarantinedRow, Source, Workspace
 
 _TEXT_FIELDS = ("name", "segment", "plan", "region")
 
 
-@dataclass(slots=True)
-class AccountRow:
+class AccountRow(NamedTuple):
     external_id: str
     values: dict[str, Any]
-    row_hash: str
+    row_hash: str | None = None
 
 
-class AccountTarget:
-    def __init__(self, mapping: Mapping, reader: Reader, name: str, options: ImportOptions) -> None:
+class AccountConverter:
+    def __init__(self, context: Context, available: list[str]) -> None:
+        mapping = context.mapping
         spec: AccountFields = mapping.typed_fields()
-        columns = Columns(reader.columns, optional=set(mapping.optional))
+        columns = Columns(available, optional=set(mapping.optional))
         self.read = {
             field: getter(getattr(spec, field), columns, field)
             for field in ("external_id", "name", "segment", "plan", "arr", "region")
@@ -39,11 +39,17 @@ class AccountTarget:
         self.attributes = {
             key: getter(column, columns, f"attributes.{key}") for key, column in mapping.attribute_columns().items()
         }
-        columns.check(name)
+        columns.check(context.path.name)
         self.notes = list(columns.notes)
-        self.created = 0
 
-    def convert(self, values: dict[str, Any]) -> AccountRow:
+    def identify(self, values: dict[str, Any]) -> tuple[str, str | None, Any]:
+        row = self.convert(values, "", None)
+        return row.external_id, None, row
+
+    def identify_chunk(self, chunk: Chunk, columns: Sequence[str]) -> Identities:
+        return identify_each(self, chunk, columns)
+
+    def convert(self, values: dict[str, Any], external_id: str, row_hash: str | None) -> AccountRow:
         external = convert.text("external_id", self.read["external_id"](values), limit=200)
         if not external:
             raise convert.RowProblem("external_id", "is empty")
@@ -53,26 +59,55 @@ class AccountTarget:
         row["arr"] = convert.whole_number("arr", self.read["arr"](values))
         attributes = {key: convert.attribute(read(values)) for key, read in self.attributes.items()}
         row["attributes"] = {key: value for key, value in attributes.items() if value not in (None, "")}
-        digest = hashlib.blake2b(json.dumps(row, sort_keys=True).encode(), digest_size=16).hexdigest()
-        return AccountRow(external, row, digest)
+        return AccountRow(external, row)
+
+    def stats(self) -> dict[str, Any]:
+        return {}
+
+
+class AccountIndex:
+    """Accounts by external id. Accounts keep no fingerprint: a stored account is compared
+    field by field when it is written."""
+
+    def __init__(self, context: Context) -> None:
+        self.workspace_id = context.workspace_id
+
+    def sort(self, connection: sa.Connection | None, rows: list[tuple[str, str | None]]) -> ToWrite:
+        assert connection is not None
+        keys = [key for key, _ in rows]
+        to_write: ToWrite = dict.fromkeys(keys)
+        for start in range(0, len(keys), 5_000):
+            found = connection.execute(
+                sa.select(Account.external_id, Account.id).where(
+                    Account.workspace_id == self.workspace_id, Account.external_id.in_(keys[start : start + 5_000])
+                )
+            )
+            to_write.update(dict(found.all()))
+        return to_write
+
+    def remember(self, keys: list[str]) -> None:
+        return None
+
+    def check(self, connection: sa.Connection | None, row: AccountRow) -> None:
+        return None
+
+
+class AccountWriter:
+    def __init__(self, context: Context) -> None:
+        self.notes: list[str] = []
+        self.created = 0
 
     def start(self, session: Session, workspace: Workspace, source: Source | None) -> None:
         self.workspace_id = workspace.id
 
-    def check(self, row: AccountRow) -> None:
+    def prepare(self, session: Session, rows: list[Any]) -> None:
         return None
 
-    def write(self, session: Session, rows: list[AccountRow], *, dry_run: bool) -> tuple[int, int, int]:
-        stored = {
-            a.external_id: a
-            for a in session.scalars(
-                sa.select(Account).where(
-                    Account.workspace_id == self.workspace_id, Account.external_id.in_([r.external_id for r in rows])
-                )
-            )
-        }
-        new = [r for r in rows if r.external_id not in stored]
-        changed = [r for r in rows if r.external_id in stored and _differs(stored[r.external_id], r.values)]
+    def write(
+        self, session: Session, new: list[AccountRow], changed: list[tuple[AccountRow, Any]], *, dry_run: bool
+    ) -> tuple[int, int, int]:
+        stored = {a.id: a for a in session.scalars(sa.select(Account).where(Account.id.in_([i for _, i in changed])))}
+        differing = [(row, stored[ident]) for row, ident in changed if _differs(stored[ident], row.values)]
         if not dry_run:
             if new:
                 session.execute(
@@ -82,15 +117,23 @@ class AccountTarget:
                         for r in new
                     ],
                 )
-            for row in changed:
-                account = stored[row.external_id]
+            for row, account in differing:
                 for key, value in row.values.items():
                     setattr(account, key, value)
             session.flush()
         self.created += len(new)
-        return len(new), len(changed), len(rows) - len(new) - len(changed)
+        return len(new), len(differing), len(changed) - len(differing)
 
-    def finish(self, report: ImportReport) -> None:
+    def resolve_quarantine(self, session: Session, source: Source) -> int:
+        return sources.resolve_landed(
+            session,
+            source,
+            sa.exists().where(
+                Account.workspace_id == QuarantinedRow.workspace_id, Account.external_id == QuarantinedRow.external_id
+            ),
+        )
+
+    def finish(self, report: Any, stats: dict[str, Any]) -> None:
         report.accounts_created = self.created
 
 

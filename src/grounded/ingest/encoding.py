@@ -12,9 +12,10 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from grounded.errors import ImportRejected
 
@@ -104,8 +105,45 @@ def _format_from_name(path: Path) -> str:
 
 def open_bytes(path: Path, compressed: bool) -> BinaryIO:
     if compressed:
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return io.BufferedReader(_Gunzip(path), buffer_size=1 << 16)
     return path.open("rb")
+
+
+class _Gunzip(io.RawIOBase):
+    """A gzip stream that ends where its data is damaged or cut short instead of raising,
+    and says why in ``damage``: the rows before that point are read, and the reader
+    reports the rest as one quarantined piece."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = gzip.open(path, "rb")  # noqa: SIM115  (closed in close())
+        self.damage: str | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.damage is not None:
+            return 0
+        try:  # read1: a piece at a time, so the data before a fault is handed over first
+            data = self._file.read1(len(buffer))
+        except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as error:
+            self.damage = f"the compressed data is damaged or cut short ({error})"
+            return 0
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def damage(stream: Any) -> str | None:
+    """Why a stream from text_stream/open_bytes ended early, if it did."""
+    for _ in range(3):
+        if isinstance(stream, _Gunzip):
+            return stream.damage
+        stream = getattr(stream, "buffer", None) or getattr(stream, "raw", None)
+    return None
 
 
 def detect_encoding(sample: bytes, *, name: str) -> str:

@@ -10,34 +10,36 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from grounded.core.actor import Actor
 from grounded.errors import ImportRejected
 from grounded.ingest import fields as convert
 from grounded.ingest.fields import RowProblem
-from grounded.ingest.mapping import EventFields, Mapping
-from grounded.ingest.pipeline import ImportOptions, ImportReport
-from grounded.ingest.readers import Reader
+from grounded.ingest.mapping import EventFields
+from grounded.ingest.protocols import Context, Identities, ToWrite
+from grounded.ingest.readers.base import Chunk
 from grounded.ingest.rows import Columns, date_parser, getter
+from grounded.ingest.sorting import identify_each
 from grounded.models import Source, Workspace
 from grounded.models.enums import EventSourceKind
 
 STORE_NAME = "product-events"
 
 
-@dataclass(slots=True)
-class EventRow:
+class EventRow(NamedTuple):
     external_id: str
     row_hash: str
     key: int
-    occurred_at: datetime
+    #: Microseconds since 1970, UTC.
+    occurred_at: int
     user_id: str
     account_id: str | None
     event: str
@@ -49,21 +51,28 @@ def store_dir(data_dir: Path, slug: str) -> Path:
     return data_dir.expanduser() / "workspaces" / slug / "events"
 
 
-class EventTarget:
-    def __init__(self, mapping: Mapping, reader: Reader, name: str, options: ImportOptions) -> None:
-        spec: EventFields = mapping.typed_fields()
-        columns = Columns(reader.columns, optional=set(mapping.optional))
+class EventConverter:
+    def __init__(self, context: Context, available: list[str]) -> None:
+        spec: EventFields = context.mapping.typed_fields()
+        columns = Columns(available, optional=set(context.mapping.optional))
         self.read = {
             field: getter(getattr(spec, field), columns, field)
             for field in ("user", "event", "account", "event_id", "properties")
         }
         self.timestamp = date_parser(spec.timestamp, columns, "timestamp")
-        columns.check(name)
+        columns.check(context.path.name)
         self.notes = list(columns.notes)
-        self.options, self.mapping = options, mapping
-        self.known = np.zeros(0, dtype=np.uint64)
 
-    def convert(self, values: dict[str, Any]) -> EventRow:
+    def identify(self, values: dict[str, Any]) -> tuple[str, str | None, Any]:
+        """An event is known by its id, or else by everything it says: identifying it is
+        converting it."""
+        row = self.convert(values, "", None)
+        return row.external_id, row.row_hash, row
+
+    def identify_chunk(self, chunk: Chunk, columns: Sequence[str]) -> Identities:
+        return identify_each(self, chunk, columns)
+
+    def convert(self, values: dict[str, Any], external_id: str, row_hash: str | None) -> EventRow:
         user = convert.text("user", self.read["user"](values), limit=320)
         event = convert.text("event", self.read["event"](values), limit=200)
         if not user or not event:
@@ -75,30 +84,56 @@ class EventTarget:
         identity = f"id\x1f{event_id}" if event_id else f"{user}\x1f{event}\x1f{occurred.isoformat()}\x1f{properties}"
         key = int.from_bytes(hashlib.blake2b(identity.encode(), digest_size=8).digest(), "big")
         text_key = f"{key:016x}"
-        return EventRow(text_key, text_key, key, occurred, user, account, event, properties, event_id)
+        micros = (occurred - _EPOCH) // _MICROSECOND
+        return EventRow(text_key, text_key, key, micros, user, account, event, properties, event_id)
+
+    def stats(self) -> dict[str, Any]:
+        return {}
+
+
+class EventIndex:
+    """The keys of the events already in the store (8 bytes each, in memory)."""
+
+    def __init__(self, context: Context) -> None:
+        if context.options.data_dir is None:
+            raise ImportRejected("usage events need a data directory for the event store")
+        self.known = _stored_keys(store_dir(context.options.data_dir, context.workspace_slug))
+
+    def sort(self, connection: sa.Connection | None, rows: list[tuple[str, str | None]]) -> ToWrite:
+        wanted = np.fromiter((int(key, 16) for key, _ in rows), dtype=np.uint64, count=len(rows))
+        present = np.isin(wanted, self.known)
+        return {key: None for (key, _), found in zip(rows, present, strict=True) if not found}
+
+    def remember(self, keys: list[str]) -> None:
+        fresh = np.fromiter((int(key, 16) for key in keys), dtype=np.uint64, count=len(keys))
+        self.known = np.union1d(self.known, fresh)
+
+    def check(self, connection: sa.Connection | None, row: EventRow) -> None:
+        return None
+
+
+class EventWriter:
+    def __init__(self, context: Context) -> None:
+        self.options, self.mapping = context.options, context.mapping
+        self.notes: list[str] = []
 
     def start(self, session: Session, workspace: Workspace, source: Source | None) -> None:
         if self.options.data_dir is None:
             raise ImportRejected("usage events need a data directory for the event store")
         self.directory = store_dir(self.options.data_dir, workspace.slug)
         self.source_label = source.key if source else "dry-run"
-        self.known = _stored_keys(self.directory)
         if source is not None and not self.options.dry_run:
             _register(session, workspace, self.directory)
 
-    def check(self, row: EventRow) -> None:
+    def prepare(self, session: Session, rows: list[Any]) -> None:
         return None
 
-    def write(self, session: Session, rows: list[EventRow], *, dry_run: bool) -> tuple[int, int, int]:
-        if not rows:
-            return 0, 0, 0
-        keys = np.fromiter((r.key for r in rows), dtype=np.uint64, count=len(rows))
-        fresh = ~np.isin(keys, self.known)
-        new = [row for row, keep in zip(rows, fresh, strict=True) if keep]
+    def write(
+        self, session: Session, new: list[EventRow], changed: list[tuple[EventRow, Any]], *, dry_run: bool
+    ) -> tuple[int, int, int]:
         if new and not dry_run:
             self._write_part(new)
-        self.known = np.union1d(self.known, keys[fresh])
-        return len(new), 0, len(rows) - len(new)
+        return len(new), 0, len(changed)
 
     def _write_part(self, rows: list[EventRow]) -> None:
         import pyarrow as pa
@@ -108,7 +143,9 @@ class EventTarget:
             {
                 "event_key": pa.array([r.key for r in rows], type=pa.uint64()),
                 "event_id": pa.array([r.event_id for r in rows], type=pa.string()),
-                "occurred_at": pa.array([r.occurred_at for r in rows], type=pa.timestamp("us", tz="UTC")),
+                "occurred_at": pa.array([r.occurred_at for r in rows], type=pa.int64()).cast(
+                    pa.timestamp("us", tz="UTC")
+                ),
                 "user_id": pa.array([r.user_id for r in rows], type=pa.string()),
                 "account_id": pa.array([r.account_id for r in rows], type=pa.string()),
                 "event": pa.array([r.event for r in rows], type=pa.string()),
@@ -121,8 +158,15 @@ class EventTarget:
         pq.write_table(table, temporary, compression="zstd")
         temporary.replace(path)
 
-    def finish(self, report: ImportReport) -> None:
+    def resolve_quarantine(self, session: Session, source: Source) -> int:
+        return 0  # events are known by their content, which a fixed row changes
+
+    def finish(self, report: Any, stats: dict[str, Any]) -> None:
         return None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _properties(value: Any) -> str:

@@ -3,35 +3,99 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from grounded.core import keys
-from grounded.ids import uuid7
-from grounded.ingest.mapping import Mapping
-from grounded.ingest.pipeline import ImportOptions, ImportReport
+from grounded.ids import uuid7_hex_many
+from grounded.ingest import sources
+from grounded.ingest.fields import RowProblem
 from grounded.ingest.privacy import Redactor
-from grounded.ingest.readers import Reader
+from grounded.ingest.protocols import Context, Identities, ToWrite
+from grounded.ingest.readers.base import Chunk
 from grounded.ingest.refs import References
-from grounded.ingest.rows import EvidenceConverter, Prepared
-from grounded.ingest.store import EvidenceStore, Row
-from grounded.models import Source, Workspace
+from grounded.ingest.rows import EvidenceConverter, Prepared, settings
+from grounded.ingest.sorting import identify_each
+from grounded.ingest.store import EvidenceStore, as_hex, existing, unmatched
+from grounded.models import Evidence, QuarantinedRow, Source, StakeholderGroup, Workspace
 from grounded.models.enums import EvidenceKind, EvidenceMode
 
 
-class EvidenceTarget:
-    def __init__(self, mapping: Mapping, reader: Reader, name: str, options: ImportOptions) -> None:
-        self.mapping, self.options = mapping, options
-        self.redactor = Redactor() if options.redact else None
-        self.converter = EvidenceConverter(mapping, reader.columns, name=name, redactor=self.redactor)
-        self.notes = list(self.converter.columns.notes)
-        self.quotes = 0
+class EvidenceRowConverter:
+    """The reading side: identify and convert rows (redacting their text if asked)."""
 
-    def convert(self, values: dict[str, Any]) -> Prepared:
-        return self.converter(values)
+    def __init__(self, context: Context, columns: list[str]) -> None:
+        options = context.options
+        self.redactor = Redactor() if options.redact else None
+        self.converter = EvidenceConverter(
+            context.mapping,
+            columns,
+            name=context.path.name,
+            redactor=self.redactor,
+            fingerprint=settings(context.mapping, redact=options.redact, hash_people=options.hash_people),
+        )
+        self.notes = list(self.converter.columns.notes)
+
+    def identify(self, values: dict[str, Any]) -> tuple[str, str | None, Any]:
+        external, digest = self.converter.identify(values)
+        return external, digest, None
+
+    def identify_chunk(self, chunk: Chunk, columns: Sequence[str]) -> Identities:
+        if chunk.positional:
+            fast = self.converter.identify_positional(chunk.rows)
+            if fast is not None:
+                return fast
+        return identify_each(self, chunk, columns)
+
+    def convert(self, values: dict[str, Any], external_id: str, row_hash: str | None) -> Prepared:
+        return self.converter(values, external_id, row_hash)
+
+    def stats(self) -> dict[str, Any]:
+        return {"redacted": dict(self.redactor.counts) if self.redactor is not None else {}}
+
+
+class EvidenceIndex:
+    """Evidence stored under this source key, by external id."""
+
+    def __init__(self, context: Context) -> None:
+        self.workspace_id, self.source_key = context.workspace_id, context.mapping.source
+        self.groups: set[str] | None = None
+
+    def sort(self, connection: sa.Connection | None, rows: list[tuple[str, str | None]]) -> ToWrite:
+        assert connection is not None
+        return unmatched(connection, self.workspace_id, self.source_key, rows)
+
+    def remember(self, keys_: list[str]) -> None:
+        return None
+
+    def check(self, connection: sa.Connection | None, row: Prepared) -> None:
+        if row.group is None:
+            return
+        if self.groups is None:
+            assert connection is not None
+            self.groups = set(
+                connection.scalars(
+                    sa.select(StakeholderGroup.slug).where(StakeholderGroup.workspace_id == self.workspace_id)
+                )
+            )
+        if row.group not in self.groups:
+            raise RowProblem(
+                "stakeholder_group",
+                f"'{row.group}' is not a stakeholder group of this workspace ({', '.join(sorted(self.groups))})",
+            )
+
+
+class EvidenceWriter:
+    """The writing side: accounts and people first, then evidence, quotes and requests."""
+
+    def __init__(self, context: Context) -> None:
+        self.context, self.mapping, self.options = context, context.mapping, context.options
+        self.notes: list[str] = []
+        self.quotes = 0
 
     def start(self, session: Session, workspace: Workspace, source: Source | None) -> None:
         self.workspace_id = workspace.id
@@ -39,95 +103,112 @@ class EvidenceTarget:
         self.refs = References.load(session, workspace, hash_people=self.options.hash_people)
         self.refs.dry_run = self.options.dry_run
         self.store = EvidenceStore(session)
+        self.workspace_hex = workspace.id.hex
+        self.source_hex = source.id.hex if source else None
 
-    def check(self, row: Prepared) -> None:
-        self.refs.check_group(row)
-
-    def write(self, session: Session, rows: list[Prepared], *, dry_run: bool) -> tuple[int, int, int]:
+    def prepare(self, session: Session, rows: list[Prepared]) -> None:
         self.refs.resolve(session, rows)
-        existing = self.store.existing(session, self.workspace_id, self.mapping.source, [r.external_id for r in rows])
-        new = [r for r in rows if r.external_id not in existing]
-        changed = [r for r in rows if r.external_id in existing and existing[r.external_id][1] != r.row_hash]
+
+    def write(
+        self, session: Session, new: list[Prepared], changed: list[tuple[Prepared, Any]], *, dry_run: bool
+    ) -> tuple[int, int, int]:
         if not dry_run:
-            ids = self._write(session, new, changed, {k: v[0] for k, v in existing.items()})
+            ids = {row.external_id: as_hex(ident) for row, ident in changed}
+            self._write(session, new, [row for row, _ in changed], ids)
             if self.mapping.target == "requests":
                 from grounded.ingest.requests_target import write_requests
 
-                write_requests(session, self, new, changed, ids)
-        return len(new), len(changed), len(rows) - len(new) - len(changed)
+                write_requests(session, self, new, [row for row, _ in changed], ids)
+        return len(new), len(changed), 0
 
-    def _write(
-        self, session: Session, new: list[Prepared], changed: list[Prepared], ids: dict[str, uuid.UUID]
-    ) -> dict[str, uuid.UUID]:
-        now = datetime.now(UTC)
-        fresh = self._numbered(session, [self.row(r, uuid7(), now) for r in new])
-        for row, values in zip(new, fresh, strict=True):
-            ids[row.external_id] = values["id"]
-        self.store.insert(session, fresh)
-        self.store.update(session, [self.row(r, ids[r.external_id], now) for r in changed])
+    def _write(self, session: Session, new: list[Prepared], changed: list[Prepared], ids: dict[str, str]) -> None:
+        now = self.store.time(datetime.now(UTC))
+        fresh = uuid7_hex_many(len(new))
+        ids.update(zip((row.external_id for row in new), fresh, strict=True))
+        first = self._allocate(session, len(new))
+        values = self.values
+        self.store.insert(
+            session, [values(r, i, first + n, now) for n, (r, i) in enumerate(zip(new, fresh, strict=True))]
+        )
+        self.store.update(session, [values(r, ids[r.external_id], None, now) for r in changed])
         self._quotes(session, [r for r in [*new, *changed] if r.quotes], ids, now)
-        return ids
 
-    def _numbered(self, session: Session, rows: list[Row]) -> list[Row]:
-        if rows:
-            first = keys.allocate(session, workspace_id=self.workspace_id, prefix="E", count=len(rows))
-            for offset, values in enumerate(rows):
-                values["number"] = first + offset
-        return rows
+    def _allocate(self, session: Session, count: int) -> int:
+        return keys.allocate(session, workspace_id=self.workspace_id, prefix="E", count=count) if count else 0
 
-    def row(self, row: Prepared, ident: uuid.UUID, now: datetime, parent: uuid.UUID | None = None) -> Row:
-        return {
-            "id": ident,
-            "workspace_id": self.workspace_id,
-            "number": None,
-            "source_id": self.source_id,
-            "source_key": self.mapping.source,
-            "external_id": row.external_id,
-            "kind": row.kind,
-            "mode": row.mode,
-            "title": row.title,
-            "text": row.text,
-            "occurred_at": row.occurred_at,
-            "account_id": self.refs.account_id(row.account),
-            "person_id": self.refs.person_id(row.person),
-            "stakeholder_group_id": self.refs.group_id(row.group),
-            "parent_id": parent,
-            "attributes": row.attributes,
-            "content_hash": row.content_hash,
-            "row_hash": row.row_hash,
-            "created_at": now,
-            "updated_at": now,
-        }
+    def values(
+        self, row: Prepared, ident: str, number: int | None, now: str, parent: str | None = None
+    ) -> tuple[Any, ...]:
+        """One row as the store writes it, in store.COLUMNS order: ids as hex, times and
+        attributes as text (number None for updates, which keep theirs)."""
+        refs = self.refs
+        return (
+            ident,
+            self.workspace_hex,
+            number,
+            self.source_hex,
+            self.mapping.source,
+            row.external_id,
+            row.kind,
+            row.mode,
+            row.title,
+            row.text,
+            self.store.time_text(row.occurred_at),
+            refs.account_hex(row.account),
+            refs.person_hex(row.person),
+            refs.group_hex(row.group),
+            parent,
+            row.attributes_json,
+            row.content_hash,
+            row.row_hash,
+            now,
+            now,
+        )
 
-    def _quotes(self, session: Session, notes: list[Prepared], ids: dict[str, uuid.UUID], now: datetime) -> None:
+    def _quotes(self, session: Session, notes: list[Prepared], ids: dict[str, str], now: str) -> None:
         """Each note's quotes: evidence of their own (kind quote, stated), pointing at the note,
         keyed ``<note id>#q<n>`` so re-importing the note updates them in place."""
-        quotes: list[tuple[Prepared, uuid.UUID]] = []
+        quotes: list[tuple[Prepared, str]] = []
         for note in notes:
             for index, text in enumerate(note.quotes, start=1):
                 quotes.append((_quote(note, index, text), ids[note.external_id]))
         if not quotes:
             return
-        stored = self.store.existing(
-            session, self.workspace_id, self.mapping.source, [q.external_id for q, _ in quotes]
+        stored = existing(
+            session.connection(), self.workspace_id, self.mapping.source, [q.external_id for q, _ in quotes]
         )
-        fresh = self._numbered(
-            session, [self.row(q, uuid7(), now, parent) for q, parent in quotes if q.external_id not in stored]
+        fresh = [(q, parent) for q, parent in quotes if q.external_id not in stored]
+        first = self._allocate(session, len(fresh))
+        self.store.insert(
+            session,
+            [
+                self.values(q, ident, first + n, now, parent)
+                for n, ((q, parent), ident) in enumerate(zip(fresh, uuid7_hex_many(len(fresh)), strict=True))
+            ],
         )
-        self.store.insert(session, fresh)
         self.store.update(
             session,
             [
-                self.row(q, stored[q.external_id][0], now, parent)
+                self.values(q, as_hex(stored[q.external_id][0]), None, now, parent)
                 for q, parent in quotes
                 if q.external_id in stored and stored[q.external_id][1] != q.row_hash
             ],
         )
         self.quotes += len(fresh)
 
-    def finish(self, report: ImportReport) -> None:
-        if self.redactor is not None:
-            report.redacted = dict(self.redactor.counts)
+    def resolve_quarantine(self, session: Session, source: Source) -> int:
+        return sources.resolve_landed(
+            session,
+            source,
+            sa.exists().where(
+                Evidence.workspace_id == QuarantinedRow.workspace_id,
+                Evidence.source_key == source.source_key,
+                Evidence.external_id == QuarantinedRow.external_id,
+            ),
+        )
+
+    def finish(self, report: Any, stats: dict[str, Any]) -> None:
+        report.redacted = dict(stats.get("redacted", {}))
         report.accounts_created = self.refs.created_accounts
         report.people_created = self.refs.created_people
         report.quotes = self.quotes

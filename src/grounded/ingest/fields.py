@@ -139,7 +139,13 @@ def text(field: str, value: Any, *, limit: int) -> str:
         result = str(value)
     if len(result) > limit:
         raise RowProblem(field, f"is {len(result):,} characters; the limit is {limit:,}")
+    if "\x00" in result:
+        raise RowProblem(field, NUL_PROBLEM)
     return result
+
+
+#: PostgreSQL stores no NUL character in text or JSON, so no backend gets one.
+NUL_PROBLEM = "contains a NUL character (\\x00), which cannot be stored; remove it"
 
 
 def whole_number(field: str, value: Any, *, limit: int = 10**15) -> int | None:
@@ -165,16 +171,23 @@ def whole_number(field: str, value: Any, *, limit: int = 10**15) -> int | None:
     return round(number)
 
 
-def attribute(value: Any) -> Any:
+def attribute(value: Any, field: str = "attributes") -> Any:
     """A value kept in the attributes JSON: JSON types as they are, dates as ISO text."""
-    if value is None or isinstance(value, bool | int | str):
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise RowProblem(field, NUL_PROBLEM)
+        return value
+    if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, list | dict):
-        return json.loads(json.dumps(value, default=str))
+        text = json.dumps(value, default=str)
+        if "\\u0000" in text:
+            raise RowProblem(field, NUL_PROBLEM)
+        return json.loads(text)
     return str(value)
 
 

@@ -1,59 +1,45 @@
-"""The import pipeline: read → map → validate → upsert → record the run.
+"""The import pipeline: read → identify → look up → convert → write → record the run.
 
-A reader thread parses and converts rows while this thread writes them: SQLite and
-psycopg release the interpreter lock inside every statement, so the two overlap on two
-cores. Each batch is one transaction that also advances the run's checkpoint, so an
-interrupted import leaves whole batches only, and running it again resumes after the last
-one. Every row read ends as new, updated, unchanged or quarantined; the counts add up.
+The file is read (in a thread, or for big files a process of its own: see worker) into
+batches sorted into new, changed, unchanged and quarantined rows; this process writes each
+batch in one transaction that also advances the run's checkpoint, so an interrupted import
+leaves whole batches only, and running it again resumes after the last one. Every row read
+ends as new, updated, unchanged or quarantined; the counts add up.
 
-What a row becomes (evidence, a request, an account, a usage event) is the ``Target``'s
-business; everything else here is the same for all of them.
+What a row becomes (evidence, a request, an account, a usage event) is its target's
+business (see protocols and targets); everything else here is the same for all of them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import queue
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from grounded.core.actor import Actor
-from grounded.db.engine import session_scope
+from grounded.db.engine import session_scope, sqlite_path
 from grounded.errors import GroundedError, ImportRejected
-from grounded.ingest import sources
-from grounded.ingest.fields import RowProblem
+from grounded.ingest import sources, targets
 from grounded.ingest.mapping import Mapping
-from grounded.ingest.readers import Reader, Record, open_reader
+from grounded.ingest.protocols import Context, Failed, ImportOptions
 from grounded.ingest.readers.base import clip
 from grounded.ingest.schemas import QuarantineCreate, SourceCounts, SourceCreate
+from grounded.ingest.worker import SEPARATE_FROM_BYTES, ProcessFeed, ThreadFeed, Unit, quiet_collector
 from grounded.models import Source, Workspace
 from grounded.models.enums import SourceStatus
 
+__all__ = ["ImportOptions", "ImportReport", "file_hash", "run"]
+
 Progress = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    dry_run: bool = False
-    redact: bool = False
-    hash_people: bool = False
-    batch_rows: int = 10_000
-    max_field_chars: int = 1_000_000
-    format: str | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
-    #: Where usage events are stored (``<data dir>/workspaces/<slug>/events``).
-    data_dir: Path | None = None
 
 
 @dataclass
@@ -72,39 +58,14 @@ class ImportReport:
     resumed_from: int = 0
     dry_run: bool = False
     seconds: float = 0.0
+    #: "thread" or "process": where the file was read.
+    reader: str = "thread"
+    #: Rows earlier runs quarantined that this one stored (so they are resolved).
+    resolved: int = 0
 
     @property
     def rows_per_second(self) -> float:
         return self.counts.rows_read / self.seconds if self.seconds else 0.0
-
-
-@dataclass
-class Item:
-    """A record as the writer sees it: converted, or with the reason it cannot be."""
-
-    record: Record
-    row: Any = None
-    problem: str | None = None
-    field: str | None = None
-
-
-class Target(Protocol):
-    """What a kind of import does with rows (see evidence_target, accounts, events)."""
-
-    notes: list[str]
-
-    def convert(self, values: dict[str, Any]) -> Any: ...  # has .external_id and .row_hash
-
-    def start(self, session: Session, workspace: Workspace, source: Source | None) -> None: ...
-
-    def check(self, row: Any) -> None: ...
-
-    def write(self, session: Session, rows: list[Any], *, dry_run: bool) -> tuple[int, int, int]: ...
-
-    def finish(self, report: ImportReport) -> None: ...
-
-
-TargetFactory = Callable[[Mapping, Reader, str, ImportOptions], Target]
 
 
 def file_hash(path: Path) -> str:
@@ -132,17 +93,8 @@ def run(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import ``path`` with ``mapping`` into the workspace; see the module docstring."""
-    from grounded.ingest.targets import factory
-
     return _Import(
-        engine,
-        workspace_id,
-        path,
-        mapping,
-        actor=actor,
-        options=options or ImportOptions(),
-        progress=progress,
-        make_target=factory(mapping.target),
+        engine, workspace_id, path, mapping, actor=actor, options=options or ImportOptions(), progress=progress
     ).run()
 
 
@@ -157,27 +109,25 @@ class _Import:
         actor: Actor,
         options: ImportOptions,
         progress: Progress | None,
-        make_target: TargetFactory,
     ) -> None:
         self.engine, self.workspace_id, self.path, self.mapping = engine, workspace_id, path, mapping
         self.actor, self.options, self.progress = actor, options, progress or (lambda _n: None)
-        self.reader: Reader = open_reader(
-            path,
-            format_=options.format or mapping.format,
-            encoding=options.encoding or mapping.encoding,
-            delimiter=options.delimiter or mapping.delimiter,
-            header=mapping.header,
-            max_field_chars=options.max_field_chars,
+        self.kind = targets.kind(mapping.target)
+        self.context = Context(
+            path=path, mapping=mapping, options=options, workspace_id=workspace_id, workspace_slug=""
         )
-        self.target = make_target(mapping, self.reader, path.name, options)
+        # Opened here even when a separate process will read: a file or mapping that cannot
+        # work is refused before anything is recorded, and the notes are the same.
+        self.reader = targets.open_reader_for(self.context)
+        self.converter = self.kind.converter(self.context, self.reader.columns)
+        self.writer = self.kind.writer(self.context)
         self.report = ImportReport(
             file=path.name,
             source_key=mapping.source,
             target=mapping.target,
             dry_run=options.dry_run,
-            notes=[*self.reader.notes, *self.target.notes],
+            notes=[*self.reader.notes, *self.converter.notes, *self.writer.notes],
         )
-        self.stop = threading.Event()
         self.source: Source | None = None
 
     def run(self) -> ImportReport:
@@ -187,17 +137,33 @@ class _Import:
             workspace = session.get(Workspace, self.workspace_id)
             assert workspace is not None
             self.source = None if self.options.dry_run else self._source(session, workspace, digest)
-            self.target.start(session, workspace, self.source)
+            self.writer.start(session, workspace, self.source)
+            self.context = replace(self.context, workspace_slug=workspace.slug, checkpoint=self.report.resumed_from)
+        feed = self._feed()
         try:
-            self._write_all()
+            with quiet_collector():
+                for unit in feed:
+                    self._write(unit)
         except BaseException as failure:
             self._interrupted(failure)
             raise
         finally:
+            feed.close()
             self.report.seconds = time.perf_counter() - started
-        self.target.finish(self.report)
+        self.writer.finish(self.report, feed.stats())
         self._finish()
         return self.report
+
+    def _feed(self) -> ThreadFeed | ProcessFeed:
+        separate = self.options.separate_reader
+        in_memory = self.engine.dialect.name == "sqlite" and sqlite_path(self.engine.url) is None
+        if separate is None:
+            separate = not in_memory and _size(self.path) >= SEPARATE_FROM_BYTES
+        if separate and not in_memory:
+            self.report.reader = "process"
+            return ProcessFeed(self.context, self.engine.url.render_as_string(hide_password=False))
+        index = self.kind.index(self.context)
+        return ThreadFeed(self.context, self.reader, self.converter, index)
 
     def _source(self, session: Session, workspace: Workspace, digest: str) -> Source:
         resumable = _resumable(session, workspace, self.mapping.source, digest)
@@ -224,104 +190,54 @@ class _Import:
         self.report.source = source.key
         return source
 
-    # ------------------------------------------------------------------ the two threads
-    def _write_all(self) -> None:
-        batches: queue.Queue[list[Item] | BaseException | None] = queue.Queue(maxsize=3)
-        producer = threading.Thread(target=self._produce, args=(batches,), name="grounded-import-reader", daemon=True)
-        producer.start()
-        try:
-            while (batch := batches.get()) is not None:
-                if isinstance(batch, BaseException):
-                    raise batch
-                self._write(batch)
-                self.progress(len(batch))
-        finally:
-            self.stop.set()
-            while producer.is_alive():  # unblock a reader waiting on a full queue
-                try:
-                    batches.get_nowait()
-                except queue.Empty:
-                    producer.join(0.05)
-
-    def _produce(self, batches: queue.Queue[list[Item] | BaseException | None]) -> None:
-        try:
-            batch: list[Item] = []
-            for item in self._items():
-                if self.stop.is_set():
-                    return
-                batch.append(item)
-                if len(batch) >= self.options.batch_rows:
-                    batches.put(batch)
-                    batch = []
-            if batch:
-                batches.put(batch)
-            batches.put(None)
-        except BaseException as failure:  # handed to the writing thread, which reports it
-            batches.put(failure)
-
-    def _items(self) -> Iterator[Item]:
-        seen: dict[str, int] = {}
-        checkpoint = self.report.resumed_from
-        for record in self.reader.records():
-            item = self._convert(record)
-            if item.row is not None:
-                first = seen.setdefault(item.row.external_id, record.number)
-                if first != record.number:
-                    item = Item(
-                        record,
-                        problem=f"external id '{item.row.external_id}' appears again "
-                        f"(first at row {first}); keep one, or give each row its own id",
-                        field="external_id",
-                    )
-            if record.number > checkpoint:
-                yield item
-
-    def _convert(self, record: Record) -> Item:
-        if record.problem is not None or record.values is None:
-            return Item(record, problem=record.problem or "could not be read", field=record.field)
-        try:
-            return Item(record, row=self.target.convert(record.values))
-        except RowProblem as problem:
-            return Item(record, problem=str(problem), field=problem.field)
-
     # ------------------------------------------------------------------ one batch
-    def _write(self, batch: list[Item]) -> None:
+    def _write(self, unit: Unit) -> None:
         with session_scope(self.engine) as session:
-            good = []
-            for item in batch:
-                if item.row is None:
-                    continue
-                try:
-                    self.target.check(item.row)
-                except RowProblem as problem:
-                    item.problem, item.field, item.row = str(problem), problem.field, None
-                    continue
-                good.append(item.row)
-            new, changed, unchanged = self.target.write(session, good, dry_run=self.options.dry_run)
-            failed = [item for item in batch if item.problem]
+            batch = unit(session.connection())
+            counts = self._write_rows(session, batch.new, batch.changed)
             if self.source is not None:
-                self._quarantine(session, failed)
-            self._count(len(batch), new, changed, unchanged, len(failed))
+                self._quarantine(session, batch.failed)
+            self._count(batch.read, counts[0], counts[1], batch.unchanged + counts[2], len(batch.failed))
             if self.source is not None:
-                self._checkpoint(session, batch[-1].record.number)
+                self._checkpoint(session, batch.last)
+        self.progress(batch.read)
 
-    def _quarantine(self, session: Session, failed: Sequence[Item]) -> None:
+    def _write_rows(self, session: Session, new: list[Any], changed: list[tuple[Any, Any]]) -> tuple[int, int, int]:
+        """Write; if another import stored some of the "new" ids since they were looked up,
+        look them up again and write those as changes."""
+        self.writer.prepare(session, [*new, *(row for row, _ in changed)])
+        try:
+            with session.begin_nested():
+                return self.writer.write(session, new, changed, dry_run=self.options.dry_run)
+        except (sa.exc.IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError):
+            index = self.kind.index(self.context)
+            to_write = index.sort(session.connection(), [(row.external_id, row.row_hash) for row in new])
+            if all(to_write.get(row.external_id, 0) is None for row in new):
+                raise  # not a race with another import: a real error
+            unchanged = sum(1 for row in new if row.external_id not in to_write)
+            changed = [*changed, *((r, to_write[r.external_id]) for r in new if to_write.get(r.external_id))]
+            new = [row for row in new if row.external_id in to_write and to_write[row.external_id] is None]
+            written = self.writer.write(session, new, changed, dry_run=self.options.dry_run)
+            return written[0], written[1], written[2] + unchanged
+
+    def _quarantine(self, session: Session, failed: Sequence[Failed]) -> None:
         assert self.source is not None
         sources.quarantine(
             session,
             self.source,
             [
                 QuarantineCreate(
-                    row_number=item.record.number,
-                    raw=clip(item.record.raw),
-                    reason=item.problem or "",
+                    row_number=item.number,
+                    raw=item.raw,
+                    reason=clip(item.reason, 2000),
                     field=item.field,
+                    external_id=item.external_id if item.external_id and len(item.external_id) <= 200 else None,
                 )
                 for item in failed
             ],
         )
         for item in failed[: max(0, 5 - len(self.report.examples))]:
-            self.report.examples.append(f"row {item.record.number}: {item.problem}")
+            self.report.examples.append(f"row {item.number}: {item.reason}")
 
     def _count(self, read: int, new: int, changed: int, unchanged: int, failed: int) -> None:
         counts = self.report.counts
@@ -355,6 +271,7 @@ class _Import:
                 "people_created": self.report.people_created,
                 "notes": self.report.notes,
             }
+            self.report.resolved = self.writer.resolve_quarantine(session, source)
             sources.finish(
                 session,
                 source,
@@ -434,3 +351,9 @@ def _checkpoint_wal(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(child.stat().st_size for child in path.iterdir() if child.is_file())
+    return path.stat().st_size

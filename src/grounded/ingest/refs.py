@@ -15,10 +15,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from grounded.ids import uuid7
-from grounded.ingest.fields import RowProblem
+from grounded.db.base import table_of
+from grounded.ids import uuid7_many
 from grounded.ingest.privacy import person_hash
 from grounded.ingest.rows import Prepared
+from grounded.ingest.store import insert_plain
 from grounded.models import Account, Person, StakeholderGroup, Workspace
 
 
@@ -34,6 +35,9 @@ class References:
     created_people: int = 0
     salt: str = ""
     dry_run: bool = False
+    _account_hex: dict[str, str] = field(default_factory=dict)
+    _person_hex: dict[str, str] = field(default_factory=dict)
+    _group_hex: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, workspace: Workspace, *, hash_people: bool) -> References:
@@ -54,13 +58,6 @@ class References:
         )
         refs.groups = {slug: ident for slug, ident in session.execute(groups)}  # noqa: C416
         return refs
-
-    def check_group(self, row: Prepared) -> None:
-        if row.group is not None and row.group not in self.groups:
-            raise RowProblem(
-                "stakeholder_group",
-                f"'{row.group}' is not a stakeholder group of this workspace ({', '.join(sorted(self.groups))})",
-            )
 
     def resolve(self, session: Session, rows: Iterable[Prepared]) -> None:
         """Create the accounts and people these rows name that do not exist yet."""
@@ -96,22 +93,44 @@ class References:
     def group_id(self, slug: str | None) -> uuid.UUID | None:
         return self.groups.get(slug) if slug else None
 
+    # The same as hex text, remembered per reference (a million rows name a few thousand).
+    def account_hex(self, ref: str | None) -> str | None:
+        return self._hex(self._account_hex, ref, self.account_id)
+
+    def person_hex(self, ref: str | None) -> str | None:
+        return self._hex(self._person_hex, ref, self.person_id)
+
+    def group_hex(self, slug: str | None) -> str | None:
+        return self._hex(self._group_hex, slug, self.group_id)
+
+    @staticmethod
+    def _hex(memo: dict[str, str], ref: str | None, find: Any) -> str | None:
+        if not ref:
+            return None
+        found = memo.get(ref)
+        if found is None:
+            ident = find(ref)
+            if ident is None:
+                return None
+            found = memo[ref] = ident.hex
+        return found
+
     def _salt(self) -> str:
         return self.salt
 
     def _add_accounts(self, session: Session, names: dict[str, str]) -> None:
         rows: list[dict[str, Any]] = [
             {
-                "id": uuid7(),
+                "id": ident,
                 "workspace_id": self.workspace.id,
                 "external_id": external,
                 "name": name[:300],
                 "attributes": {},
             }
-            for external, name in names.items()
+            for (external, name), ident in zip(names.items(), uuid7_many(len(names)), strict=True)
         ]
         if not self.dry_run:
-            session.execute(sa.insert(Account), rows)
+            insert_plain(session, table_of(Account), rows)
         for row in rows:
             self.accounts[row["external_id"]] = row["id"]
             self.account_names.setdefault(row["name"].lower(), row["id"])
@@ -119,11 +138,11 @@ class References:
 
     def _add_people(self, session: Session, people: dict[str, Prepared]) -> None:
         rows: list[dict[str, Any]] = []
-        for key, source in people.items():
+        for (key, source), ident in zip(people.items(), uuid7_many(len(people)), strict=True):
             hashed = self.hash_people
             rows.append(
                 {
-                    "id": uuid7(),
+                    "id": ident,
                     "workspace_id": self.workspace.id,
                     "external_id": key,
                     "account_id": self.account_id(source.account),
@@ -135,7 +154,7 @@ class References:
                 }
             )
         if not self.dry_run:
-            session.execute(sa.insert(Person), rows)
+            insert_plain(session, table_of(Person), rows)
         self.people.update({row["external_id"]: row["id"] for row in rows})
         self.created_people += len(rows)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -15,13 +16,13 @@ from grounded.planning import requests
 from grounded.planning.schemas import RequestCreate, RequestUpdate
 
 if TYPE_CHECKING:
-    from grounded.ingest.evidence_target import EvidenceTarget
+    from grounded.ingest.evidence_target import EvidenceWriter
 
 IMPORT_ACTOR = Actor(user_id=None, name="import")
 
 
 def write_requests(
-    session: Session, target: EvidenceTarget, new: list[Prepared], changed: list[Prepared], ids: dict[str, uuid.UUID]
+    session: Session, target: EvidenceWriter, new: list[Prepared], changed: list[Prepared], ids: dict[str, str]
 ) -> None:
     workspace = session.get(Workspace, target.workspace_id)
     assert workspace is not None
@@ -30,15 +31,17 @@ def write_requests(
             session,
             workspace,
             actor=IMPORT_ACTOR,
-            data=RequestCreate(**_fields(row, target), evidence=str(ids[row.external_id])),
+            data=RequestCreate(**_fields(row, target), evidence=str(uuid.UUID(hex=ids[row.external_id]))),
         )
     for row in changed:
-        request = session.scalars(sa.select(Request).where(Request.evidence_id == ids[row.external_id])).first()
+        request = session.scalars(
+            sa.select(Request).where(Request.evidence_id == uuid.UUID(hex=ids[row.external_id]))
+        ).first()
         if request is not None:
             requests.update(session, workspace, request, actor=IMPORT_ACTOR, data=RequestUpdate(**_fields(row, target)))
 
 
-def _fields(row: Prepared, target: EvidenceTarget) -> dict[str, Any]:
+def _fields(row: Prepared, target: EvidenceWriter) -> dict[str, Any]:
     extra = row.request or {}
     account = target.refs.account_id(row.account)
     return {
@@ -47,7 +50,7 @@ def _fields(row: Prepared, target: EvidenceTarget) -> dict[str, Any]:
         "group": row.group,
         "requester_name": extra.get("requester"),
         "deal_value": extra.get("deal_value"),
-        "deadline": extra.get("deadline"),
+        "deadline": date.fromisoformat(extra["deadline"]) if extra.get("deadline") else None,
         "deadline_kind": extra.get("deadline_kind"),
         "accounts": [{"account": str(account), "deal_value": extra.get("deal_value")}] if account else [],
     }

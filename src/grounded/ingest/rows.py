@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
+import string
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
 
 from grounded.errors import ImportRejected
 from grounded.evidence.schemas import MAX_TEXT
@@ -17,6 +18,7 @@ from grounded.ingest import fields as convert
 from grounded.ingest.fields import RowProblem
 from grounded.ingest.mapping import DateSource, Mapping, Source
 from grounded.ingest.privacy import Redactor
+from grounded.ingest.protocols import Identities
 from grounded.models.enums import DEFAULT_MODE, EvidenceKind
 
 Values = dict[str, Any]
@@ -25,14 +27,16 @@ MAX_TITLE = 500
 MAX_ID = 200
 
 
-@dataclass(slots=True)
-class Prepared:
-    """What one accepted row becomes. ``external_id`` is unique within the run."""
+class Prepared(NamedTuple):
+    """What one accepted row becomes. ``external_id`` is unique within the run. Plain
+    values only (text, numbers, JSON-like dicts): batches of these cross from the reading
+    process to the writing one by ``marshal``, the fastest way Python has."""
 
     external_id: str
     title: str
     text: str
-    occurred_at: datetime
+    #: When, in UTC, as the database stores it (``2026-11-02 09:15:00.000000``).
+    occurred_at: str
     kind: str
     mode: str
     account: str | None
@@ -44,13 +48,16 @@ class Prepared:
     attributes: dict[str, Any]
     row_hash: str
     content_hash: str
-    quotes: list[str] = field(default_factory=list)
+    quotes: tuple[str, ...] = ()
     request: dict[str, Any] | None = None
+    #: ``attributes`` as JSON, made where the row is read (the writing side is the busier).
+    attributes_json: str = "{}"
 
 
 class Columns:
     """Resolves the mapping's column names against the file's, forgivingly (case and
-    spacing), and collects what is missing so it can be reported in one message."""
+    spacing), collects what is missing so it can be reported in one message, and records
+    which columns each field reads (a row's fingerprint covers exactly those)."""
 
     def __init__(self, available: Sequence[str], *, optional: set[str]) -> None:
         self.available = list(available)
@@ -59,11 +66,10 @@ class Columns:
         self.missing: list[tuple[str, str]] = []
         self.notes: list[str] = []
         self.absent_attributes: list[str] = []
+        self.used: dict[str, list[str]] = {}
 
     def find(self, column: str, field_name: str) -> str | None:
-        if column in self.available:
-            return column
-        found = self._loose.get(_loose(column))
+        found = column if column in self.available else self._loose.get(_loose(column))
         if found is None:
             if field_name.startswith("attributes."):
                 self.absent_attributes.append(column)
@@ -71,7 +77,17 @@ class Columns:
                 self.notes.append(f"column '{column}' is not in the file; {field_name} is left empty")
             else:
                 self.missing.append((field_name, column))
+            return None
+        self.used.setdefault(field_name, []).append(found)
         return found
+
+    def read_by(self, *field_names: str) -> list[str]:
+        """The columns these fields read, each once, in file order."""
+        wanted = {column for name in field_names for column in self.used.get(name, ())}
+        return [column for column in self.available if column in wanted]
+
+    def all_used(self) -> list[str]:
+        return self.read_by(*self.used)
 
     def check(self, name: str) -> None:
         if self.absent_attributes:
@@ -88,13 +104,17 @@ def _loose(name: str) -> str:
     return "".join(name.lower().split()).replace("_", "")
 
 
+def _none(values: Values) -> None:
+    return None
+
+
 def getter(source: Source | None, columns: Columns, field_name: str) -> Getter:
     """How to read one field from a record's values."""
     if source is None:
-        return lambda values: None
+        return _none
     if isinstance(source, str):
         column = columns.find(source, field_name)
-        return (lambda values: values.get(column)) if column else (lambda values: None)
+        return (lambda values: values.get(column)) if column else _none
     if isinstance(source, list):
         found = [c for c in (columns.find(c, field_name) for c in source) if c]
         return lambda values: "\n\n".join(_joinable(values.get(c)) for c in found if _joinable(values.get(c)))
@@ -103,6 +123,9 @@ def getter(source: Source | None, columns: Columns, field_name: str) -> Getter:
         return lambda values: constant
     if "template" in source:
         template = str(source["template"])
+        for _, name, _, _ in string.Formatter().parse(template):
+            if name:
+                columns.find(name, f"{field_name} (template)")
         return lambda values: template.format_map(_Blank(values))
     if "column" in source:
         return getter(str(source["column"]), columns, field_name)
@@ -127,10 +150,96 @@ def date_parser(source: str | DateSource | None, columns: Columns, field_name: s
     return lambda values: parse(read(values))
 
 
-class EvidenceConverter:
-    """Values → ``Prepared`` evidence (or ``RowProblem``)."""
+#: Bumped when what a row becomes changes for the same input, so the next import of an
+#: unchanged file rewrites its rows instead of calling them unchanged.
+CONVERSION_VERSION = 1
 
-    def __init__(self, mapping: Mapping, available: Sequence[str], *, name: str, redactor: Redactor | None) -> None:
+
+class Fingerprint:
+    """A row's fingerprint: a keyed hash of the raw values of the columns the mapping reads.
+
+    The key covers the mapping and the options that change what a row becomes (redaction,
+    hashed people), so the same file imported with another mapping counts its rows as
+    changed. Hashing raw values, not converted ones, lets an unchanged row be recognised
+    without converting it: that is what makes re-importing an export cheap.
+    """
+
+    def __init__(self, columns: Sequence[str], *, settings: dict[str, Any]) -> None:
+        self.columns = list(columns)
+        key = hashlib.blake2b(
+            json.dumps({**settings, "version": CONVERSION_VERSION}, sort_keys=True, default=str).encode(),
+            digest_size=32,
+        ).digest()
+        self.keyed = hashlib.blake2b(digest_size=16, key=key)  # copied per row: cheaper than keying
+        self._get = operator.itemgetter(*self.columns) if len(self.columns) > 1 else None
+
+    def __call__(self, values: Values) -> str:
+        parts: Sequence[Any]
+        try:
+            parts = self._get(values) if self._get is not None else [values[c] for c in self.columns]
+        except KeyError:  # a JSON object without some of the keys
+            parts = [values.get(column) for column in self.columns]
+        try:
+            joined = "\x1f".join(parts)
+        except TypeError:  # not all text (JSON, Parquet): write each value the same way every time
+            joined = "\x1f".join(_raw_text(value) for value in parts)
+        digest = self.keyed.copy()
+        digest.update(joined.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def of_positions(self, positions: list[int]) -> Callable[[list[str]], str]:
+        """The same fingerprint, of a row given as a list of fields."""
+        return _positional(self, positions)
+
+
+def _positional(fingerprint: Fingerprint, positions: list[int]) -> Callable[[list[str]], str]:
+    get = operator.itemgetter(*positions) if len(positions) > 1 else None
+    keyed = fingerprint.keyed
+    if get is None:
+        only = positions[0] if positions else None
+
+        def one(row: list[str]) -> str:
+            digest = keyed.copy()
+            digest.update(("" if only is None else row[only]).encode("utf-8", "surrogatepass"))
+            return digest.hexdigest()
+
+        return one
+
+    def many(row: list[str]) -> str:
+        digest = keyed.copy()
+        digest.update("\x1f".join(get(row)).encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    return many
+
+
+def _raw_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def settings(mapping: Mapping, **options: Any) -> dict[str, Any]:
+    """What a row's fingerprint depends on besides its values."""
+    return {"mapping": mapping.model_dump(mode="json"), **options}
+
+
+class EvidenceConverter:
+    """Values → ``Prepared`` evidence (or ``RowProblem``), in two steps: ``identify`` (the
+    external id and fingerprint, cheap) and ``__call__`` (everything, only for rows that
+    are new or changed)."""
+
+    def __init__(
+        self,
+        mapping: Mapping,
+        available: Sequence[str],
+        *,
+        name: str,
+        redactor: Redactor | None,
+        fingerprint: dict[str, Any] | None = None,
+    ) -> None:
         fields_ = mapping.typed_fields()
         self.columns = Columns(available, optional=set(mapping.optional))
         c = self.columns
@@ -139,19 +248,66 @@ class EvidenceConverter:
         self.title = getter(fields_.title, c, "title")
         self.text = getter(fields_.text, c, "text")
         self.occurred_at = date_parser(fields_.occurred_at, c, "occurred_at")
-        self.refs = {
-            name_: getter(getattr(fields_, name_), c, name_)
-            for name_ in ("account", "account_name", "person", "person_name", "person_email", "stakeholder_group")
-        }
-        self.kind_of = getter(fields_.kind, c, "kind")
+        self.refs = [
+            (name_, getter(getattr(fields_, name_), c, name_))
+            for name_ in REF_FIELDS
+            if getattr(fields_, name_) is not None
+        ]
+        self.kind_of = getter(fields_.kind, c, "kind") if fields_.kind is not None else None
+        self.kind_lookup = {str(k).lower(): v for k, v in mapping.kind_values.items()}
+        self.default_kind = mapping.kind.value if mapping.kind is not None else None
         self.quotes_column = c.find(fields_.quotes, "quotes") if fields_.quotes else None
-        self.attributes = {
-            key: getter(column, c, f"attributes.{key}") for key, column in mapping.attribute_columns().items()
-        }
+        self.attributes = [
+            (key, getter(column, c, f"attributes.{key}")) for key, column in mapping.attribute_columns().items()
+        ]
         self.request = _RequestReader(fields_, c) if mapping.target == "requests" else None
         c.check(name)
+        self.fingerprint = Fingerprint(
+            c.all_used(), settings=fingerprint if fingerprint is not None else settings(mapping)
+        )
+        self.content_key = Fingerprint(c.read_by("title", "text", "occurred_at"), settings={})
+        # Rows that come as lists of fields (CSV) are identified by position, when the id is
+        # one column (it nearly always is).
+        id_column = c.used.get("external_id", [])
+        self.id_position = available.index(id_column[0]) if len(id_column) == 1 else None
+        self.row_fingerprint = self.fingerprint.of_positions([available.index(c) for c in self.fingerprint.columns])
+        self.row_content_key = self.content_key.of_positions([available.index(c) for c in self.content_key.columns])
 
-    def __call__(self, values: Values) -> Prepared:
+    def identify(self, values: Values) -> tuple[str, str]:
+        """(external id, fingerprint). Rows without an id are known by their content."""
+        raw = self.external_id(values)
+        if isinstance(raw, str) and len(raw) > MAX_ID and len(raw.strip()) > MAX_ID:
+            raise RowProblem("external_id", f"is {len(raw.strip())} characters; the limit is {MAX_ID}")
+        external = _ref("external_id", raw)
+        if external is None:
+            external = "h:" + self.content_key(values)
+        elif len(external) > MAX_ID:
+            raise RowProblem("external_id", f"is {len(external)} characters; the limit is {MAX_ID}")
+        return external, self.fingerprint(values)
+
+    def identify_positional(self, rows: list[list[str]]) -> Identities | None:
+        """``identify`` for rows of fields in column order (None when the id is not simply
+        one column): the same results, a good deal faster."""
+        if self.id_position is None:
+            return None
+        hashes: list[str | None] = list(map(self.row_fingerprint, rows))
+        ids: list[str | None] = [value.strip() for value in map(operator.itemgetter(self.id_position), rows)]
+        identities = Identities(ids, hashes)
+        if all(ids) and max(map(len, ids), default=0) <= MAX_ID:  # type: ignore[arg-type]
+            return identities
+        for index, (external, row) in enumerate(zip(ids, rows, strict=True)):
+            if not external:
+                ids[index] = "h:" + self.row_content_key(row)
+            elif len(external) > MAX_ID:
+                identities.problems[index] = RowProblem(
+                    "external_id", f"is {len(external)} characters; the limit is {MAX_ID}"
+                )
+                ids[index] = hashes[index] = None
+        return identities
+
+    def __call__(self, values: Values, external_id: str | None = None, row_hash: str | None = None) -> Prepared:
+        if external_id is None or row_hash is None:
+            external_id, row_hash = self.identify(values)
         title = convert.text("title", self.title(values), limit=MAX_TITLE)
         text = convert.text("text", self.text(values), limit=MAX_TEXT) or title
         if not text:
@@ -160,23 +316,21 @@ class EvidenceConverter:
             title, text = self.redactor(title), self.redactor(text)
         occurred = self.occurred_at(values)
         kind = self._kind(values)
-        refs = {name: _ref(name, read(values)) for name, read in self.refs.items()}
-        attributes = {key: convert.attribute(read(values)) for key, read in self.attributes.items()}
-        attributes = {key: value for key, value in attributes.items() if value not in (None, "")}
-        quotes = self._quotes(values)
-        request = self.request(values) if self.request else None
-        external = _ref("external_id", self.external_id(values))
-        if external is not None and len(external) > MAX_ID:
-            raise RowProblem("external_id", f"is {len(external)} characters; the limit is {MAX_ID}")
-        canonical = _canonical(title, text, occurred, kind, refs, attributes, quotes, request)
-        digest = hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        refs = dict.fromkeys(REF_FIELDS)
+        for name, read in self.refs:
+            refs[name] = _ref(name, read(values))
+        attributes = {}
+        for key, read in self.attributes:
+            value = read(values)
+            if value is not None and value != "":
+                value = convert.attribute(value, f"attributes.{key}")
+                if value is not None and value != "":
+                    attributes[key] = value
         return Prepared(
-            external_id=external
-            or "h:"
-            + hashlib.blake2b(f"{title}\x1f{text}\x1f{occurred.isoformat()}".encode(), digest_size=16).hexdigest(),
+            external_id=external_id,
             title=title,
             text=text,
-            occurred_at=occurred,
+            occurred_at=utc_text(occurred),
             kind=kind,
             mode=(self.mapping.mode or DEFAULT_MODE[EvidenceKind(kind)]).value,
             account=refs["account"] or refs["account_name"],
@@ -186,35 +340,41 @@ class EvidenceConverter:
             person_email=refs["person_email"],
             group=_slug(refs["stakeholder_group"]),
             attributes=attributes,
-            row_hash=digest,
+            row_hash=row_hash,
             content_hash=content_hash(title, text),
-            quotes=quotes,
-            request=request,
+            quotes=self._quotes(values),
+            request=self.request(values) if self.request else None,
+            attributes_json=json.dumps(attributes) if attributes else "{}",
         )
 
     def _kind(self, values: Values) -> str:
+        if self.kind_of is None:
+            assert self.default_kind is not None  # the mapping's validator insists on one or the other
+            return self.default_kind
         raw = self.kind_of(values)
-        if raw in (None, "") and self.mapping.kind is not None:
-            return self.mapping.kind.value
-        lookup = {str(k).lower(): v for k, v in self.mapping.kind_values.items()}
-        found = lookup.get(str(raw).strip().lower())
+        if raw in (None, "") and self.default_kind is not None:
+            return self.default_kind
+        found = self.kind_lookup.get(str(raw).strip().lower())
         if found is None:
             try:
                 found = EvidenceKind(str(raw).strip().lower())
             except ValueError:
-                if self.mapping.kind is not None:
-                    return self.mapping.kind.value
+                if self.default_kind is not None:
+                    return self.default_kind
                 raise RowProblem("kind", f"{raw!r} is not a kind of evidence this mapping knows") from None
         return found.value
 
-    def _quotes(self, values: Values) -> list[str]:
+    def _quotes(self, values: Values) -> tuple[str, ...]:
         if self.quotes_column is None:
-            return []
+            return ()
         found = values.get(self.quotes_column) or []
         if not isinstance(found, list):
             raise RowProblem("quotes", "expected a list of quotes")
         quotes = [convert.text("quotes", q, limit=MAX_TEXT) for q in found]
-        return [self.redactor(q) for q in quotes] if self.redactor else quotes
+        return tuple(self.redactor(q) for q in quotes) if self.redactor else tuple(quotes)
+
+
+REF_FIELDS = ("account", "account_name", "person", "person_name", "person_email", "stakeholder_group")
 
 
 class _RequestReader:
@@ -240,12 +400,14 @@ class _RequestReader:
         return {
             "requester": _ref("requester", self.requester(values)),
             "deal_value": convert.whole_number("deal_value", self.deal_value(values)),
-            "deadline": deadline,
+            "deadline": deadline.isoformat() if deadline else None,
             "deadline_kind": (kind or "soft") if deadline else None,
         }
 
 
 def _ref(field_name: str, value: Any) -> str | None:
+    if type(value) is str and len(value) <= 320 and "\x00" not in value:  # the common case, quickly
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -253,12 +415,17 @@ def _ref(field_name: str, value: Any) -> str | None:
     text = str(value).strip()
     if len(text) > 320:
         raise RowProblem(field_name, f"is {len(text)} characters; the limit is 320")
+    if "\x00" in text:
+        raise RowProblem(field_name, convert.NUL_PROBLEM)
     return text or None
+
+
+def utc_text(value: datetime) -> str:
+    """A UTC time as the database stores it (SQLAlchemy's SQLite form): ``2026-11-02 09:15:00.000000``."""
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _slug(value: str | None) -> str | None:
     return "-".join(value.lower().split()) if value else None
-
-
-def _canonical(*parts: Any) -> str:
-    return json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)

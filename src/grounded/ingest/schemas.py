@@ -54,6 +54,7 @@ class QuarantineCreate(Schema):
     raw: str
     reason: str = Field(min_length=3)
     field: str | None = Field(default=None, max_length=200)
+    external_id: str | None = Field(default=None, max_length=200)
 
 
 class QuarantinedRowRead(ReadSchema):
@@ -62,5 +63,6 @@ class QuarantinedRowRead(ReadSchema):
     raw: str
     reason: str
     field: str | None
+    external_id: str | None
     created_at: datetime
     resolved_at: datetime | None

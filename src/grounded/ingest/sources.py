@@ -109,3 +109,54 @@ def resolve(session: Session, workspace: Workspace, row_id: str | uuid.UUID, *, 
     row = crud.get(session, QuarantinedRow, workspace=workspace, ref=row_id)
     crud.update(session, row, actor=actor, changes={"resolved_at": datetime.now(UTC)}, action="resolve")
     return row
+
+
+def resolve_landed(session: Session, source: Source, stored: sa.ColumnElement[bool]) -> int:
+    """Rows earlier runs of ``source``'s channel quarantined whose external id is now
+    stored (``stored`` says how to tell, given QuarantinedRow.external_id): resolved now.
+    Returns how many."""
+    row = QuarantinedRow
+    earlier = sa.select(Source.id).where(
+        Source.workspace_id == source.workspace_id, Source.source_key == source.source_key, Source.id != source.id
+    )
+    result = session.execute(
+        sa.update(row)
+        .where(
+            row.workspace_id == source.workspace_id,
+            row.resolved_at.is_(None),
+            row.external_id.is_not(None),
+            row.source_id.in_(earlier),
+            stored,
+        )
+        .values(resolved_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def resolve_rows(
+    session: Session, workspace: Workspace, source: Source, *, rows: Sequence[int] | None, actor: Actor
+) -> list[QuarantinedRow]:
+    """Mark a run's open quarantined rows (those at ``rows``, or all when None) as dealt
+    with: dropped on purpose, or fixed another way. Each change is audited."""
+    open_rows = list(
+        session.scalars(
+            sa.select(QuarantinedRow)
+            .where(QuarantinedRow.source_id == source.id, QuarantinedRow.resolved_at.is_(None))
+            .order_by(QuarantinedRow.row_number)
+        )
+    )
+    chosen = open_rows
+    if rows is not None:
+        wanted = set(rows)
+        missing = sorted(wanted - {row.row_number for row in open_rows})
+        if missing:
+            listed = ", ".join(str(row.row_number) for row in open_rows[:20]) or "none"
+            raise InvalidInput(
+                f"{source.key} has no open quarantined row {', '.join(map(str, missing))} (open rows: {listed})",
+                field="row",
+            )
+        chosen = [row for row in open_rows if row.row_number in wanted]
+    for row in chosen:
+        crud.update(session, row, actor=actor, changes={"resolved_at": datetime.now(UTC)}, action="resolve")
+    return chosen

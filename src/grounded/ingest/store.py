@@ -18,6 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from grounded.ingest.rows import utc_text
+
 #: Columns in the order the bulk writers send them.
 COLUMNS = (
     "id",
@@ -57,62 +59,102 @@ UPDATED = (
     "row_hash",
     "updated_at",
 )
-Row = dict[str, Any]
+
+
+def existing(
+    connection: sa.Connection, workspace_id: uuid.UUID, source_key: str, external_ids: Sequence[str]
+) -> dict[str, tuple[uuid.UUID | str, str | None]]:
+    """external id → (evidence id, row hash) for the ids that are already stored. The id
+    is as the driver returns it (a hex string on SQLite): most are never needed (the row is
+    unchanged), so ``as_uuid`` converts the few that are."""
+    if not external_ids:
+        return {}
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    if connection.dialect.name == "postgresql":
+        with raw.cursor() as cursor:
+            cursor.execute(
+                "SELECT external_id, id, row_hash FROM evidence WHERE workspace_id = %s AND source_key = %s "
+                "AND external_id = ANY(%s)",
+                (workspace_id, source_key, list(external_ids)),
+            )
+            return {external: (ident, digest) for external, ident, digest in cursor}
+    found: dict[str, tuple[uuid.UUID | str, str | None]] = {}
+    for start in range(0, len(external_ids), 30_000):
+        chunk = list(external_ids[start : start + 30_000])
+        marks = ",".join("?" * len(chunk))
+        cursor = raw.execute(
+            f"SELECT external_id, id, row_hash FROM evidence WHERE workspace_id = ? AND source_key = ? "  # noqa: S608
+            f"AND external_id IN ({marks})",
+            [workspace_id.hex, source_key, *chunk],
+        )
+        found.update({external: (ident, digest) for external, ident, digest in cursor})
+    return found
+
+
+def unmatched(
+    connection: sa.Connection, workspace_id: uuid.UUID, source_key: str, rows: Sequence[tuple[str, str | None]]
+) -> dict[str, Any]:
+    """Of these (external id, row hash) pairs, the ones whose stored row is missing (→ None)
+    or differs (→ its id, as the driver returns it). The comparison runs in the database,
+    so an unchanged row costs an index probe and nothing in Python."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    if connection.dialect.name == "postgresql":
+        with raw.cursor() as cursor:
+            cursor.execute(
+                "SELECT t.external_id, e.id FROM unnest(%s::text[], %s::text[]) AS t(external_id, row_hash) "
+                "LEFT JOIN evidence e ON e.workspace_id = %s AND e.source_key = %s AND e.external_id = t.external_id "
+                "WHERE e.row_hash IS DISTINCT FROM t.row_hash",
+                ([key for key, _ in rows], [digest for _, digest in rows], workspace_id, source_key),
+            )
+            return dict(cursor.fetchall())
+    found = raw.execute(
+        "SELECT json_extract(t.value, '$[0]'), e.id FROM json_each(?) AS t "
+        "LEFT JOIN evidence e ON e.workspace_id = ? AND e.source_key = ? "
+        "AND e.external_id = json_extract(t.value, '$[0]') "
+        "WHERE e.row_hash IS NOT json_extract(t.value, '$[1]')",
+        (json.dumps(rows), workspace_id.hex, source_key),
+    )
+    return dict(found.fetchall())
 
 
 class EvidenceStore:
-    """What the pipeline needs from the database, with a fast path per dialect."""
+    """Bulk inserts and updates of evidence rows, given in COLUMNS order as the database
+    takes them as text: ids as 32 hex digits, times from ``time``/``time_text``, attributes
+    as JSON. SQLite stores exactly that text; PostgreSQL parses it (COPY, or parameters)."""
 
     def __init__(self, session: Session) -> None:
         self.dialect = session.get_bind().dialect.name
+        self._zone = "+00" if self.dialect == "postgresql" else ""
 
-    def existing(
-        self, session: Session, workspace_id: uuid.UUID, source_key: str, external_ids: Sequence[str]
-    ) -> dict[str, tuple[uuid.UUID, str | None]]:
-        """external id → (evidence id, row hash) for the ids that are already stored."""
-        if not external_ids:
-            return {}
-        if self.dialect == "postgresql":
-            rows = session.execute(
-                sa.text(
-                    "SELECT external_id, id, row_hash FROM evidence WHERE workspace_id = :ws AND source_key = :sk "
-                    "AND external_id = ANY(:ids)"
-                ),
-                {"ws": workspace_id, "sk": source_key, "ids": list(external_ids)},
-            )
-            return {external: (ident, digest) for external, ident, digest in rows}
-        found: dict[str, tuple[uuid.UUID, str | None]] = {}
-        raw = _raw(session)
-        for start in range(0, len(external_ids), 20_000):
-            chunk = list(external_ids[start : start + 20_000])
-            marks = ",".join("?" * len(chunk))
-            cursor = raw.execute(
-                f"SELECT external_id, id, row_hash FROM evidence WHERE workspace_id = ? AND source_key = ? "  # noqa: S608
-                f"AND external_id IN ({marks})",
-                [workspace_id.hex, source_key, *chunk],
-            )
-            for external, ident, digest in cursor:
-                found[external] = (uuid.UUID(hex=ident), digest)
-        return found
+    def time(self, value: datetime) -> str:
+        return utc_text(value) + self._zone
 
-    def insert(self, session: Session, rows: Sequence[Row]) -> None:
+    def time_text(self, text: str) -> str:
+        """A time already written by rows.utc_text, for this database."""
+        return text + self._zone
+
+    def insert(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
         if rows:
             (self._insert_postgres if self.dialect == "postgresql" else self._insert_sqlite)(session, rows)
 
-    def update(self, session: Session, rows: Sequence[Row]) -> None:
+    def update(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:
             return
-        assignments = ", ".join(f"{column} = :{column}" for column in UPDATED)
-        statement = sa.text(f"UPDATE evidence SET {assignments} WHERE id = :id")  # noqa: S608 (constant columns)
-        session.execute(statement, [self._bind(row) for row in rows])
-
-    def _bind(self, row: Row) -> Row:
+        raw = _raw(session)
+        positions = [COLUMNS.index(column) for column in UPDATED]
+        changes = [(*(row[p] for p in positions), row[0]) for row in rows]
         if self.dialect == "postgresql":
-            return {**row, "attributes": json.dumps(row["attributes"])}
-        return {key: _sqlite_value(value) for key, value in row.items()}
+            assignments = ", ".join(f"{column} = %s" for column in UPDATED)
+            with raw.cursor() as cursor:
+                cursor.executemany(f"UPDATE evidence SET {assignments} WHERE id = %s", changes)  # noqa: S608
+            return
+        assignments = ", ".join(f"{column} = ?" for column in UPDATED)
+        raw.executemany(f"UPDATE evidence SET {assignments} WHERE id = ?", changes)  # noqa: S608
 
     # ------------------------------------------------------------------ SQLite
-    def _insert_sqlite(self, session: Session, rows: Sequence[Row]) -> None:
+    def _insert_sqlite(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
         raw = _raw(session)
         trigger = raw.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'search_fts_evidence_insert'"
@@ -120,28 +162,28 @@ class EvidenceStore:
         if trigger:
             raw.execute("DROP TRIGGER search_fts_evidence_insert")
         marks = ",".join("?" * len(COLUMNS))
-        raw.executemany(
-            f"INSERT INTO evidence ({','.join(COLUMNS)}) VALUES ({marks})",  # noqa: S608
-            [[_sqlite_value(row[c]) for c in COLUMNS] for row in rows],
-        )
+        raw.executemany(f"INSERT INTO evidence ({','.join(COLUMNS)}) VALUES ({marks})", rows)  # noqa: S608
         first = raw.execute("SELECT coalesce(max(rowid), 0) + 1 FROM search_rowmap").fetchone()[0]
         raw.executemany(
             "INSERT INTO search_rowmap (rowid, entity_id, entity_type, workspace_id) VALUES (?, ?, 'evidence', ?)",
-            [(first + i, row["id"].hex, row["workspace_id"].hex) for i, row in enumerate(rows)],
+            [(first + i, row[0], row[1]) for i, row in enumerate(rows)],
         )
         raw.executemany(
             "INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)",
-            [(first + i, row["title"], row["text"]) for i, row in enumerate(rows)],
+            [(first + i, row[_TITLE], row[_TEXT]) for i, row in enumerate(rows)],
         )
         if trigger:
             raw.execute(trigger[0])
 
     # ------------------------------------------------------------------ PostgreSQL
-    def _insert_postgres(self, session: Session, rows: Sequence[Row]) -> None:
+    def _insert_postgres(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
         raw = _raw(session)
         with raw.cursor() as cursor, cursor.copy(f"COPY evidence ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([json.dumps(row[c]) if c == "attributes" else row[c] for c in COLUMNS])
+                copy.write_row(row)
+
+
+_TITLE, _TEXT = COLUMNS.index("title"), COLUMNS.index("text")
 
 
 def _raw(session: Session) -> Any:
@@ -149,12 +191,53 @@ def _raw(session: Session) -> Any:
     return session.connection().connection.driver_connection
 
 
-def _sqlite_value(value: Any) -> Any:
-    """The form SQLAlchemy itself stores on SQLite (so the ORM reads these rows back)."""
+def insert_plain(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows into any table with one raw executemany: for the thousands of accounts and
+    people a big import creates (the ORM's per-row work would cost seconds). Every column
+    not given is None, but created_at and updated_at, which are now."""
+    if not rows:
+        return
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    now = datetime.now(UTC)
+    names = [column.name for column in table.columns]
+    encoded = [
+        tuple(_encode(row.get(name, now if name in _STAMPS else None), sqlite) for name in names) for row in rows
+    ]
+    marks = ", ".join(["?" if sqlite else "%s"] * len(names))
+    statement = f"INSERT INTO {table.name} ({', '.join(_quoted(n) for n in names)}) VALUES ({marks})"  # noqa: S608
+    raw = _raw(session)
+    if sqlite:
+        raw.executemany(statement, encoded)
+        return
+    with raw.cursor() as cursor:
+        cursor.executemany(statement, encoded)
+
+
+_STAMPS = ("created_at", "updated_at")
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"'
+
+
+def _encode(value: Any, sqlite: bool) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    if not sqlite:
+        return value
     if isinstance(value, uuid.UUID):
         return value.hex
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, dict | list):
-        return json.dumps(value)
+        return utc_text(value)
+    if isinstance(value, bool):
+        return int(value)
     return value
+
+
+def as_uuid(value: uuid.UUID | str) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)
+
+
+def as_hex(value: uuid.UUID | str) -> str:
+    """An id as the driver returned it (UUID on PostgreSQL, hex text on SQLite), as hex."""
+    return value.hex if isinstance(value, uuid.UUID) else value

@@ -61,6 +61,9 @@ class QuarantinedRow(IdMixin, WorkspaceScoped, Base):
     raw: Mapped[str] = mapped_column(sa.Text)
     reason: Mapped[str] = mapped_column(sa.Text)
     field: Mapped[str | None] = mapped_column(sa.String(200))
+    #: The row's external id, when it got as far as having one: a later run of the same
+    #: source that stores that id resolves this row.
+    external_id: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
 
@@ -69,7 +72,8 @@ class Evidence(IdMixin, Keyed, TimestampMixin, Base):
     """One piece of evidence, verbatim, with its provenance.
 
     A quote points at the interview note it came from through ``parent_id``. ``row_hash``
-    fingerprints every imported field, so re-importing an unchanged row writes nothing.
+    fingerprints the raw values an import read for the row (and the mapping it read them
+    with), so re-importing an unchanged row writes nothing.
 
     The indexes are the lookups the services make and no more: this is the table a million
     rows land in, and every index is paid for on every insert (docs/performance.md).
@@ -80,7 +84,6 @@ class Evidence(IdMixin, Keyed, TimestampMixin, Base):
         workspace_number_unique("evidence"),
         sa.UniqueConstraint("workspace_id", "source_key", "external_id"),
         sa.Index("ix_evidence_workspace_occurred", "workspace_id", "occurred_at"),
-        sa.Index("ix_evidence_workspace_kind", "workspace_id", "kind", "occurred_at"),
         sa.Index("ix_evidence_account", "account_id"),
         sa.Index(
             "ix_evidence_parent",

@@ -1,7 +1,8 @@
 """CSV and TSV: dialect sniffing, line-exact raw text, and recovery from broken rows.
 
-Python's csv module does the parsing; this reader feeds it physical lines and remembers
-them, so every record knows its first line number and its exact raw text. It quarantines
+Python's csv module does the parsing, straight from the stream, a chunk of records at a
+time; the parser's line count and a tee of the stream give every record its first line
+number and its exact raw text. It quarantines
 rows with the wrong number of fields, NUL bytes, undecodable bytes, oversized fields and
 repeated header lines. An unclosed quote makes csv swallow the following rows into one
 field; when a multi-line record's inner lines parse as rows of their own whose first field
@@ -12,13 +13,14 @@ and the rows after it land.
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from grounded.errors import ImportRejected
-from grounded.ingest.encoding import Opened, text_stream
-from grounded.ingest.readers.base import Record, clip, undecodable
+from grounded.ingest.encoding import Opened, damage, text_stream
+from grounded.ingest.readers.base import CHUNK_ROWS, Chunk, Record, clip, undecodable
+from grounded.ingest.readers.base import UNDECODED as _UNDECODED
 
 _SNIFF_CHARS = 64 * 1024
 
@@ -34,9 +36,8 @@ class CsvReader:
         self.header = header
         self.columns: list[str] = []
         self._header_as_read: list[str] = []
-        self._lines: list[tuple[int, str]] = []
-        self._line_number = 0
         self._peek_header()
+        self.width = len(self.columns)
 
     # ------------------------------------------------------------------ set-up
     def _sniff_delimiter(self) -> str:
@@ -76,89 +77,149 @@ class CsvReader:
         return unique
 
     # ------------------------------------------------------------------ reading
-    def _physical_lines(self, stream: Any) -> Iterator[str]:
-        for line in stream:
-            self._line_number += 1
-            self._lines.append((self._line_number, line))
-            yield line.replace("\x00", "") if "\x00" in line else line
-
     def records(self) -> Iterator[Record]:
+        for chunk in self.chunks():
+            yield from chunk.records(self.columns)
+
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[Chunk]:
+        """csv parses the stream itself, ``size`` records at a time; a tee of the same stream
+        hands over the physical lines they were made of, by the parser's line count. A clean
+        chunk is used as parsed; one with anything unusual in it (a multi-line record that
+        may hide an unclosed quote, a ragged row, a stray byte, a csv error) is parsed again
+        from its lines, record by record, so every record gets its own line number, raw text
+        and problem."""
         csv.field_size_limit(self.max_field_chars)
         with text_stream(self.opened) as stream:
-            parser = csv.reader(self._physical_lines(stream), delimiter=self.delimiter)
+            for_parser, for_raw = itertools.tee(stream)
+            parser = csv.reader(for_parser, delimiter=self.delimiter)
+            taken = 0  # physical lines handed over so far
             if self.header:
                 next(parser, None)
-                self._lines.clear()
+                taken = _skip(for_raw, parser.line_num)
             while True:
+                start = taken
                 try:
-                    fields = next(parser)
-                except StopIteration:
-                    break
-                except csv.Error as error:
-                    yield self._unreadable(str(error))
-                    continue
-                yield from self._check(fields)
+                    rows = list(itertools.islice(parser, size))
+                except csv.Error:  # the rows parsed before it are in the lines: read them again
+                    rows = None
+                lines = list(itertools.islice(for_raw, parser.line_num - taken))
+                taken = parser.line_num
+                if rows == []:
+                    if (broken := damage(stream)) is not None:
+                        yield Chunk([], [], [], [_cut_short(taken + 1, broken)])
+                    return
+                chunk = self._clean(start, rows, lines) if rows is not None else None
+                yield chunk if chunk is not None else self._exact(start, lines)
 
-    def _taken(self) -> tuple[int, str, list[tuple[int, str]]]:
-        lines, self._lines = self._lines, []
-        start = lines[0][0] if lines else self._line_number
-        return start, "".join(text for _, text in lines), lines
+    def _clean(self, start: int, rows: list[list[str]], lines: list[str]) -> Chunk | None:
+        """The chunk as parsed, if nothing in it needs a closer look."""
+        if len(lines) != len(rows):
+            return None
+        text = "".join(lines)
+        if "\x00" in text or (not text.isascii() and _UNDECODED.search(text)):
+            return None
+        width = self.width
+        if any(len(row) != width for row in rows):
+            return None
+        header = self._header_as_read
+        if header and header[0] in {row[0].strip() for row in rows}:
+            return None
+        return Chunk(range(start + 1, start + 1 + len(rows)), rows, lines, [], positional=True)
 
-    def _unreadable(self, message: str) -> Record:
-        start, raw, _ = self._taken()
-        if "field larger than field limit" in message:
-            message = f"a field is longer than {self.max_field_chars:,} characters (the field limit)"
-        return Record(start, None, clip(raw), problem=f"unreadable CSV: {message}")
+    def _exact(self, start: int, lines: list[str]) -> Chunk:
+        numbers: list[int] = []
+        rows: list[list[str]] = []
+        raws: list[str] = []
+        failed: list[Record] = []
+        for number, raw, fields, problem in self._parse(start, lines):
+            if problem is not None:
+                failed.append(Record(number, None, clip(raw), problem=problem))
+            else:
+                numbers.append(number)
+                rows.append(fields)
+                raws.append(raw)
+        return Chunk(numbers, rows, raws, failed, positional=True)
 
-    def _check(self, fields: list[str]) -> Iterator[Record]:
-        start, raw, lines = self._taken()
-        if not fields:
-            return  # a blank line is not a row
-        if len(lines) > 1 and self._swallowed(fields, lines):
-            yield from self._split(lines)
-            return
-        yield self._record(start, raw, fields)
+    def _parse(self, start: int, lines: list[str]) -> Iterator[tuple[int, str, list[str], str | None]]:
+        """Record by record: (line number, raw text, fields, problem or None)."""
+        for_parser, for_raw = itertools.tee(iter(lines))
+        parser = csv.reader(for_parser, delimiter=self.delimiter)
+        taken = 0
+        while True:
+            try:
+                fields = next(parser)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                first, mine = start + taken + 1, _take(for_raw, parser.line_num - taken)
+                taken = parser.line_num
+                yield first, "".join(mine), [], _unreadable(str(error), self.max_field_chars)
+                continue
+            first, mine = start + taken + 1, _take(for_raw, parser.line_num - taken)
+            taken = parser.line_num
+            if not fields:
+                continue  # a blank line is not a row
+            if len(mine) > 1 and self._swallowed(fields, mine):
+                yield (
+                    first,
+                    mine[0],
+                    [],
+                    'has an unclosed quote (") that ran into the next rows; those rows were read on their own',
+                )
+                for number, line in enumerate(mine[1:], start=first + 1):
+                    parsed = next(csv.reader([line], delimiter=self.delimiter), [])
+                    if parsed:
+                        yield number, line, parsed, self._problem(line, parsed)
+                continue
+            raw = "".join(mine)
+            yield first, raw, fields, self._problem(raw, fields)
 
-    def _record(self, start: int, raw: str, fields: list[str]) -> Record:
-        problem = None
+    def _problem(self, raw: str, fields: list[str]) -> str | None:
         if "\x00" in raw:
-            problem = f"contains a NUL byte (\\x00) at character {raw.index(chr(0)) + 1}"
-        elif (bad := undecodable(raw, self.opened.encoding or "utf-8")) is not None:
-            problem = f"{bad}; give the file's encoding with --encoding if it is not {self.opened.encoding}"
-        elif len(fields) != len(self.columns):
-            problem = f"has {len(fields)} fields, the header has {len(self.columns)}"
-        elif self.header and [f.strip() for f in fields] == self._header_as_read:
-            problem = "repeats the header row (were two files joined?)"
-        values = dict(zip(self.columns, fields, strict=False)) if problem is None else None
-        return Record(start, values, clip(raw), problem=problem)
+            return f"contains a NUL byte (\\x00) at character {raw.index(chr(0)) + 1}"
+        if not raw.isascii() and (bad := undecodable(raw, self.opened.encoding or "utf-8")) is not None:
+            return f"{bad}; give the file's encoding with --encoding if it is not {self.opened.encoding}"
+        if len(fields) != self.width:
+            return f"has {len(fields)} fields, the header has {self.width}"
+        header = self._header_as_read
+        if header and fields[0].strip() == header[0] and [f.strip() for f in fields] == header:
+            return "repeats the header row (were two files joined?)"
+        return None
 
-    def _swallowed(self, fields: list[str], lines: list[tuple[int, str]]) -> bool:
+    def _swallowed(self, fields: list[str], lines: list[str]) -> bool:
         """Did an unclosed quote pull the next rows into this one?"""
         shape = _shape(fields[0])
         if shape == "text":
             return False  # only identifier-like first columns tell rows apart reliably
-        for _, line in lines[1:]:
+        for line in lines[1:]:
             parsed = next(csv.reader([line], delimiter=self.delimiter), [])
-            if len(parsed) == len(self.columns) and _shape(parsed[0]) == shape:
+            if len(parsed) == self.width and _shape(parsed[0]) == shape:
                 return True
         return False
-
-    def _split(self, lines: list[tuple[int, str]]) -> Iterator[Record]:
-        first_number, first_line = lines[0]
-        yield Record(
-            first_number,
-            None,
-            clip(first_line),
-            problem='has an unclosed quote (") that ran into the next rows; those rows were read on their own',
-        )
-        for number, line in lines[1:]:
-            parsed = next(csv.reader([line], delimiter=self.delimiter), [])
-            if parsed:
-                yield self._record(number, line, parsed)
 
 
 _DIGITS = re.compile(r"^\d+$")
 _WORDISH = re.compile(r"^[A-Za-z]+[-_]?\d+$")
+
+
+def _cut_short(number: int, why: str) -> Record:
+    return Record(number, None, "", problem=f"the file ends early: {why}; the rows before line {number} were read")
+
+
+def _unreadable(message: str, limit: int) -> str:
+    if "field larger than field limit" in message:
+        message = f"a field is longer than {limit:,} characters (the field limit)"
+    return f"unreadable CSV: {message}"
+
+
+def _take(lines: Iterator[str], count: int) -> list[str]:
+    return list(itertools.islice(lines, count))
+
+
+def _skip(lines: Iterator[str], count: int) -> int:
+    for _ in itertools.islice(lines, count):
+        pass
+    return count
 
 
 def _shape(value: str) -> str:

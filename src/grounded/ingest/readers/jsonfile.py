@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from grounded.errors import ImportRejected
-from grounded.ingest.encoding import Opened, text_stream
-from grounded.ingest.readers.base import RAW_LIMIT, Record, clip, undecodable
+from grounded.ingest.encoding import Opened, damage, text_stream
+from grounded.ingest.readers.base import CHUNK_ROWS, RAW_LIMIT, Chunk, Record, chunked, clip, undecodable
 
 _CHUNK = 1 << 20
 
@@ -33,11 +33,19 @@ class JsonLinesReader:
                     return [str(key) for key in record.values]
         return []
 
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[Chunk]:
+        return chunked(self.records(), size)
+
     def records(self) -> Iterator[Record]:
         with text_stream(self.opened) as stream:
+            number = 0
             for number, line in enumerate(stream, start=1):
                 if line.strip():
                     yield _record(number, line, self.opened.encoding or "utf-8")
+            if (broken := damage(stream)) is not None:
+                yield Record(
+                    number + 1, None, "", problem=f"the file ends early: {broken}; the lines before it were read"
+                )
 
 
 def _record(number: int, text: str, encoding: str) -> Record:
@@ -50,7 +58,7 @@ def _record(number: int, text: str, encoding: str) -> Record:
         return Record(number, None, clip(text), problem=f"not valid JSON ({error.msg} at column {error.colno})")
     if not isinstance(value, dict):
         return Record(number, None, clip(text), problem=f"is a JSON {type(value).__name__}, not an object")
-    return Record(number, value, clip(text))
+    return Record(number, value, text)
 
 
 class JsonArrayReader:
@@ -61,6 +69,9 @@ class JsonArrayReader:
         first = next(self.records(), None)
         if first is not None and first.values:
             self.columns = [str(key) for key in first.values]
+
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[Chunk]:
+        return chunked(self.records(), size)
 
     def records(self) -> Iterator[Record]:
         decoder = json.JSONDecoder()
@@ -130,6 +141,9 @@ class _Window:
 
     def rest(self, number: int, problem: str) -> Record:
         head = self.buffer[self.position :] + self.stream.read(RAW_LIMIT)
+        broken = damage(self.stream)
+        if broken is not None:
+            problem = f"the file ends early: {broken}"
         return Record(number, None, clip(head), problem=f"{problem}; the rest of the file could not be read")
 
 
@@ -138,4 +152,4 @@ def _element(number: int, value: Any, text: str) -> Record:
         return Record(
             number, None, clip(text), problem=f"element {number} is a JSON {type(value).__name__}, not an object"
         )
-    return Record(number, value, clip(text))
+    return Record(number, value, text)

@@ -27,7 +27,7 @@ import yaml
 
 from grounded.errors import ImportRejected
 from grounded.ingest.encoding import detect_encoding
-from grounded.ingest.readers.base import Record, clip, undecodable
+from grounded.ingest.readers.base import CHUNK_ROWS, Chunk, Record, chunked, clip, undecodable
 
 _FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _HEADING = re.compile(r"^#\s+(.+)$", re.M)
@@ -53,6 +53,9 @@ class MarkdownReader:
         if not paths:
             raise ImportRejected(f"{path} holds no Markdown notes (*.md)")
         return cls(paths, encoding=encoding)
+
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[Chunk]:
+        return chunked(self.records(), size)
 
     def records(self) -> Iterator[Record]:
         for number, path in enumerate(self.paths, start=1):
@@ -83,7 +86,7 @@ class MarkdownReader:
         if not isinstance(front, dict):
             return Record(number, None, clip(text), problem=f"{path.name}: front matter must be key: value lines")
         body = text[match.end() :].strip()
-        return Record(number, _values(front, body, path), clip(text))
+        return Record(number, _values(front, body, path), text)
 
 
 def _values(front: dict[str, Any], body: str, path: Path) -> dict[str, Any]:

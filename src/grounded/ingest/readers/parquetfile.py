@@ -2,32 +2,49 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any
 
+from grounded.errors import ImportRejected
 from grounded.ingest.encoding import Opened
-from grounded.ingest.readers.base import Record, clip
+from grounded.ingest.readers.base import CHUNK_ROWS, Chunk, Record, chunked
 
 BATCH_ROWS = 20_000
 
 
 class ParquetReader:
     def __init__(self, opened: Opened) -> None:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         self.opened = opened
         self.notes: list[str] = []
-        self.file = pq.ParquetFile(opened.path)
+        try:
+            self.file = pq.ParquetFile(opened.path)
+        except (pa.ArrowException, OSError) as error:
+            raise ImportRejected(f"{opened.path.name} is not a readable Parquet file ({error})") from error
         self.columns = list(self.file.schema_arrow.names)
 
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[Chunk]:
+        return chunked(self.records(), size)
+
     def records(self) -> Iterator[Record]:
+        import pyarrow as pa
+
         number = 0
-        for batch in self.file.iter_batches(batch_size=BATCH_ROWS):
+        batches = self.file.iter_batches(batch_size=BATCH_ROWS)
+        while True:
+            try:
+                batch = next(batches, None)
+            except (pa.ArrowException, OSError) as error:
+                yield Record(
+                    number + 1,
+                    None,
+                    "",
+                    problem=f"the file is damaged after row {number} ({error}); the rest could not be read",
+                )
+                return
+            if batch is None:
+                return
             for row in batch.to_pylist():
                 number += 1
-                yield Record(number, row, clip(_raw(row)))
-
-
-def _raw(row: dict[str, Any]) -> str:
-    return json.dumps(row, default=str, ensure_ascii=False)
+                yield Record(number, row, None)
