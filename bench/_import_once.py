@@ -38,11 +38,14 @@ def main(url: str, path: Path) -> None:
     )
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    reader_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the reading process, if any
     print(
         json.dumps(
             {
                 "seconds": seconds,
                 "peak_rss_mb": peak,
+                "reader_peak_rss_mb": reader_peak,
+                "reader": report.reader,
                 "new": report.counts.new_count,
                 "unchanged": report.counts.unchanged_count,
                 "quarantined": report.counts.quarantined_count,

@@ -116,9 +116,12 @@ def drop(name: str) -> None:
 
 
 def line(label: str, figures: dict[str, float], rows: int) -> str:
+    memory = f"peak RSS {figures['peak_rss_mb']:>4.0f} MB"
+    if figures.get("reader") == "process":
+        memory += f" + reading process {figures['reader_peak_rss_mb']:>4.0f} MB"
     return (
-        f"{label:<34} {figures['seconds']:>7.1f} s {rows / figures['seconds']:>10,.0f} rows/s  "
-        f"peak RSS {figures['peak_rss_mb']:>5.0f} MB  new {figures['new']:,.0f} unchanged {figures['unchanged']:,.0f}"
+        f"{label:<34} {figures['seconds']:>7.1f} s {rows / figures['seconds']:>10,.0f} rows/s  {memory}  "
+        f"new {figures['new']:,.0f} unchanged {figures['unchanged']:,.0f}"
     )
 
 
