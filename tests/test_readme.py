@@ -42,8 +42,9 @@ def test_the_first_command_installs_and_builds_the_demo(tmp_path: Path) -> None:
     assert "Demo workspace 'demo' built" in result.stdout
     for line in ("tickets", "6,400", "interview notes", "requests", "events"):
         assert line in result.stdout
-    events = tmp_path / "data" / "workspaces" / "demo" / "events" / "events.parquet"
-    assert events.stat().st_size > 10_000_000
+    store = tmp_path / "data" / "workspaces" / "demo"
+    assert sum(part.stat().st_size for part in (store / "events").glob("*.parquet")) > 10_000_000
+    assert (store / "exports" / "zendesk-tickets.csv").stat().st_size > 1_000_000
     shown = subprocess.run(
         [str(project / ".venv" / "bin" / "grounded"), "decision", "show", "D-1", "--json"],
         capture_output=True,

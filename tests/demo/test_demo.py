@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import random
 import re
+import uuid
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -14,47 +16,85 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Engine
 
 from grounded.bet import service as bets
+from grounded.core.actor import Actor
+from grounded.db import migrate
+from grounded.db.engine import make_engine, session_scope
 from grounded.decision import service as decisions
 from grounded.decision import signals
 from grounded.demo import company, events, interviews, noise, tickets
 from grounded.demo.build import DemoOptions, build
 from grounded.errors import Conflict
-from grounded.models import Evidence, Request, Workspace
-from grounded.models.enums import DecisionStatus, Disposition, EvidenceKind, LinkRole, ProblemStatus
+from grounded.ingest import mapping as mappings
+from grounded.ingest.pipeline import ImportOptions
+from grounded.ingest.pipeline import run as import_file
+from grounded.models import Account, Evidence, Person, Request, Source, Workspace
+from grounded.models.enums import DecisionStatus, Disposition, EvidenceKind, LinkRole, ProblemStatus, SourceStatus
 from grounded.problem import links
 from grounded.problem import service as problems
+from grounded.workspace import users
+from tests.conftest import BACKENDS, drop_postgres_database, postgres_database
 from tests.factories import make_actor, make_workspace
+
+
+def make_import_actor(engine: Engine) -> Actor:
+    with session_scope(engine) as session:
+        return users.actor_for(users.ensure(session, "importer@example.com"))
+
 
 AS_OF = date(2026, 11, 26)
 SMALL = {"accounts": 60, "tickets": 600, "interviews": 10, "survey_answers": 80, "requests": 60, "events": 20_000}
 
 
-def _build(session: Session, tmp_path: Path, slug: str, seed: int = 7) -> Workspace:
-    build(
-        session,
-        data_dir=tmp_path,
-        actor=make_actor(session),
-        options=DemoOptions(as_of=AS_OF, seed=seed, slug=slug, **SMALL),
-    )
-    return session.scalars(sa.select(Workspace).where(Workspace.slug == slug)).one()
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The demo commits (it imports through the real importers): a database of its own."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
+        migrate.upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    url, name = postgres_database()
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+    drop_postgres_database(name)
 
 
-def _texts(session: Session, workspace: Workspace) -> list[tuple[str, str, str, str]]:
-    rows = session.execute(
-        sa.select(Evidence.external_id, Evidence.title, Evidence.text, Evidence.occurred_at)
-        .where(Evidence.workspace_id == workspace.id)
-        .order_by(Evidence.external_id)
-    ).all()
+@pytest.fixture(scope="module")
+def built(demo_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, Path]:
+    """One small demo, built once per backend for the tests that only read it."""
+    data = tmp_path_factory.mktemp("demo-data")
+    _build(demo_engine, data, "demo")
+    return demo_engine, data
+
+
+def _build(engine: Engine, data_dir: Path, slug: str, seed: int = 7) -> uuid.UUID:
+    with session_scope(engine) as session:
+        actor = users.actor_for(users.ensure(session, "demo@example.com"))
+    build(engine, data_dir=data_dir, actor=actor, options=DemoOptions(as_of=AS_OF, seed=seed, slug=slug, **SMALL))
+    with session_scope(engine) as session:
+        return session.scalars(sa.select(Workspace.id).where(Workspace.slug == slug)).one()
+
+
+def _texts(engine: Engine, workspace_id: uuid.UUID) -> list[tuple[str, str, str, str]]:
+    with session_scope(engine) as session:
+        rows = session.execute(
+            sa.select(Evidence.external_id, Evidence.title, Evidence.text, Evidence.occurred_at)
+            .where(Evidence.workspace_id == workspace_id)
+            .order_by(Evidence.external_id)
+        ).all()
     return [(a, b, c, d.isoformat()) for a, b, c, d in rows]
 
 
-def test_same_seed_and_date_give_the_same_company(session: Session, tmp_path: Path) -> None:
-    first = _texts(session, _build(session, tmp_path, "first"))
-    second = _texts(session, _build(session, tmp_path, "second"))
-    third = _texts(session, _build(session, tmp_path, "third", seed=8))
+def test_same_seed_and_date_give_the_same_company(demo_engine: Engine, tmp_path: Path) -> None:
+    first = _texts(demo_engine, _build(demo_engine, tmp_path / "1", "first"))
+    second = _texts(demo_engine, _build(demo_engine, tmp_path / "2", "second"))
+    third = _texts(demo_engine, _build(demo_engine, tmp_path / "3", "third", seed=8))
     assert first == second
     assert first != third
     assert [row[0] for row in first if row[0].startswith("ZD-")] == [
@@ -62,66 +102,130 @@ def test_same_seed_and_date_give_the_same_company(session: Session, tmp_path: Pa
     ]
 
 
-def test_rebuilding_replaces_the_demo_but_never_a_real_workspace(session: Session, tmp_path: Path) -> None:
-    _build(session, tmp_path, "demo")
-    _build(session, tmp_path, "demo")
-    assert session.scalar(sa.select(sa.func.count()).select_from(Workspace).where(Workspace.slug == "demo")) == 1
-    make_workspace(session, make_actor(session), slug="real")
+def test_rebuilding_replaces_the_demo_but_never_a_real_workspace(demo_engine: Engine, tmp_path: Path) -> None:
+    _build(demo_engine, tmp_path, "again")
+    _build(demo_engine, tmp_path, "again")
+    with session_scope(demo_engine) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Workspace).where(Workspace.slug == "again")) == 1
+        make_workspace(session, make_actor(session), slug="real")
     with pytest.raises(Conflict, match="not a demo"):
-        _build(session, tmp_path, "real")
+        _build(demo_engine, tmp_path, "real")
+    events = pq.read_table(tmp_path / "workspaces" / "again" / "events")
+    assert events.num_rows == len(set(events.column("event_key").to_pylist()))  # the old demo's events are gone
 
 
-def test_the_running_example_is_in_the_records(session: Session, tmp_path: Path) -> None:
-    workspace = _build(session, tmp_path, "demo")
-    root = problems.get(session, workspace, "P-1")
-    assert root.status == ProblemStatus.VALIDATED
-    assert "rebuild" in root.title
-    counts = links.counts(session, root)
-    assert counts["supports"] >= 10
-    assert counts["contradicts"] >= 1
-    assert counts["symptom"] >= 1
-    contradicting = [link for link in links.list_(session, root) if link.role == LinkRole.CONTRADICTS]
-    said_fine, _ = interviews.TOPICS["reporting_fine"]
-    assert contradicting
-    assert all(link.target_title in said_fine for link in contradicting)
-    hack, pipeline, templates = (bets.get(session, workspace, key) for key in ("B-1", "B-2", "B-3"))
-    assert hack.option_set_id == pipeline.option_set_id == templates.option_set_id is not None
-    assert (hack.effort_high_weeks or 0) <= 3 < (pipeline.effort_low_weeks or 0)
-    assert hack.feasibility["risk"] == "high"
-    assert hack.viability["revenue_at_stake"] == 180000
-    decision = decisions.get(session, workspace, "D-1")
-    detail = decisions.detail(session, decision)
-    assert decision.status == DecisionStatus.ACCEPTED
-    assert len(detail.options) == 3
-    assert "Northwind" in " ".join(decision.non_goals)
-    assert detail.summary.startswith("In the context of")
-    assert "we decided for Templates now" in detail.summary
-    assert len(signals.list_(session, workspace, decision="D-1").items) == 2
-    northwind = session.scalars(
-        sa.select(Request).where(Request.workspace_id == workspace.id).order_by(Request.number)
-    ).first()
-    assert northwind is not None
-    assert northwind.disposition == Disposition.NOT_YET
-    assert "D-1" in northwind.explanation
-    assert northwind.reevaluate_on is not None
-    merged = session.scalars(sa.select(Request).where(Request.merged_into_id == northwind.id)).all()
-    assert len(merged) >= 2
+def test_the_demo_is_imported_from_exports_with_the_presets(built: tuple[Engine, Path]) -> None:
+    engine, data = built
+    exports = data / "workspaces" / "demo" / "exports"
+    assert sorted(p.name for p in exports.iterdir()) == [
+        "crm-accounts.csv",
+        "interviews",
+        "nps-answers.csv",
+        "requests.csv",
+        "usage-events.parquet",
+        "zendesk-tickets.csv",
+    ]
+    with session_scope(engine) as session:
+        workspace = session.scalars(sa.select(Workspace).where(Workspace.slug == "demo")).one()
+        runs = session.scalars(
+            sa.select(Source).where(Source.workspace_id == workspace.id).order_by(Source.number)
+        ).all()
+        assert [(r.source_key, r.file_name, r.status, r.quarantined_count) for r in runs] == [
+            ("crm", "crm-accounts.csv", SourceStatus.COMPLETED, 0),
+            ("zendesk", "zendesk-tickets.csv", SourceStatus.COMPLETED, 0),
+            ("interviews", "interviews", SourceStatus.COMPLETED, 0),
+            ("nps", "nps-answers.csv", SourceStatus.COMPLETED, 0),
+            ("requests", "requests.csv", SourceStatus.COMPLETED, 0),
+            ("product", "usage-events.parquet", SourceStatus.COMPLETED, 0),
+        ]
+        assert [r.new_count for r in runs] == [
+            SMALL["accounts"] + 4,
+            SMALL["tickets"],
+            SMALL["interviews"],
+            SMALL["survey_answers"],
+            SMALL["requests"],
+            runs[-1].rows_read,
+        ]
+        northwind = session.scalars(
+            sa.select(Account).where(Account.workspace_id == workspace.id, Account.name == "Northwind Freight")
+        ).one()
+        assert (northwind.external_id, northwind.segment) == ("PRO-0001", "Enterprise")
+        people = session.scalar(
+            sa.select(sa.func.count()).select_from(Person).where(Person.workspace_id == workspace.id)
+        )
+        assert people > SMALL["accounts"]
+    importer_again = import_file(
+        engine,
+        workspace_id=workspace.id,
+        path=exports / "zendesk-tickets.csv",
+        mapping=mappings.preset("zendesk"),
+        actor=make_import_actor(engine),
+        options=ImportOptions(data_dir=data),
+    )
+    assert (importer_again.counts.unchanged_count, importer_again.counts.new_count) == (SMALL["tickets"], 0)
 
 
-def test_evidence_has_every_kind_with_provenance(session: Session, tmp_path: Path) -> None:
-    workspace = _build(session, tmp_path, "demo")
-    kinds = Counter(session.scalars(sa.select(Evidence.kind).where(Evidence.workspace_id == workspace.id)))
-    assert kinds[EvidenceKind.TICKET] == SMALL["tickets"]
-    assert kinds[EvidenceKind.INTERVIEW_NOTE] == SMALL["interviews"]
-    assert kinds[EvidenceKind.QUOTE] >= 2 * SMALL["interviews"]
-    assert kinds[EvidenceKind.SURVEY_RESPONSE] == SMALL["survey_answers"]
-    assert kinds[EvidenceKind.REQUEST] == SMALL["requests"]
-    quotes = session.scalars(
-        sa.select(Evidence).where(Evidence.workspace_id == workspace.id, Evidence.kind == EvidenceKind.QUOTE)
-    ).all()
-    parents = {q.parent_id for q in quotes}
-    notes = {n.id: n.text for n in session.scalars(sa.select(Evidence).where(Evidence.id.in_(parents)))}
-    assert all(q.text in notes[q.parent_id] for q in quotes)  # quotes are verbatim from their note
+def test_the_running_example_is_in_the_records(built: tuple[Engine, Path]) -> None:
+    engine, _ = built
+    with session_scope(engine) as session:
+        workspace = session.scalars(sa.select(Workspace).where(Workspace.slug == "demo")).one()
+        root = problems.get(session, workspace, "P-1")
+        assert root.status == ProblemStatus.VALIDATED
+        assert "rebuild" in root.title
+        counts = links.counts(session, root)
+        assert counts["supports"] >= 10
+        assert counts["contradicts"] >= 1
+        assert counts["symptom"] >= 1
+        contradicting = [link for link in links.list_(session, root) if link.role == LinkRole.CONTRADICTS]
+        said_fine, _ = interviews.TOPICS["reporting_fine"]
+        assert contradicting
+        assert all(link.target_title in said_fine for link in contradicting)
+        hack, pipeline, templates = (bets.get(session, workspace, key) for key in ("B-1", "B-2", "B-3"))
+        assert hack.option_set_id == pipeline.option_set_id == templates.option_set_id is not None
+        assert (hack.effort_high_weeks or 0) <= 3 < (pipeline.effort_low_weeks or 0)
+        assert hack.feasibility["risk"] == "high"
+        assert hack.viability["revenue_at_stake"] == 180000
+        decision = decisions.get(session, workspace, "D-1")
+        detail = decisions.detail(session, decision)
+        assert decision.status == DecisionStatus.ACCEPTED
+        assert len(detail.options) == 3
+        assert "Northwind" in " ".join(decision.non_goals)
+        assert detail.summary.startswith("In the context of")
+        assert "we decided for Templates now" in detail.summary
+        assert len(signals.list_(session, workspace, decision="D-1").items) == 2
+        northwind = session.scalars(
+            sa.select(Request).where(Request.workspace_id == workspace.id).order_by(Request.number)
+        ).first()
+        assert northwind is not None
+        assert northwind.disposition == Disposition.NOT_YET
+        assert "D-1" in northwind.explanation
+        assert northwind.reevaluate_on is not None
+        assert northwind.deal_value == 180_000
+        merged = session.scalars(sa.select(Request).where(Request.merged_into_id == northwind.id)).all()
+        assert len(merged) >= 2
+
+
+def test_evidence_has_every_kind_with_provenance(built: tuple[Engine, Path]) -> None:
+    engine, _ = built
+    with session_scope(engine) as session:
+        workspace = session.scalars(sa.select(Workspace).where(Workspace.slug == "demo")).one()
+        kinds = Counter(session.scalars(sa.select(Evidence.kind).where(Evidence.workspace_id == workspace.id)))
+        assert kinds[EvidenceKind.TICKET] == SMALL["tickets"]
+        assert kinds[EvidenceKind.INTERVIEW_NOTE] == SMALL["interviews"]
+        assert kinds[EvidenceKind.QUOTE] >= 2 * SMALL["interviews"]
+        assert kinds[EvidenceKind.SURVEY_RESPONSE] == SMALL["survey_answers"]
+        assert kinds[EvidenceKind.REQUEST] == SMALL["requests"]
+        quotes = session.scalars(
+            sa.select(Evidence).where(Evidence.workspace_id == workspace.id, Evidence.kind == EvidenceKind.QUOTE)
+        ).all()
+        parents = {q.parent_id for q in quotes}
+        notes = {n.id: n for n in session.scalars(sa.select(Evidence).where(Evidence.id.in_(parents)))}
+        assert all(q.text in notes[q.parent_id].text for q in quotes)  # quotes are verbatim from their note
+        assert all(q.person_id is not None and q.person_id == notes[q.parent_id].person_id for q in quotes)
+        tickets_ = session.scalars(
+            sa.select(Evidence).where(Evidence.workspace_id == workspace.id, Evidence.kind == EvidenceKind.TICKET)
+        ).all()
+        assert all(t.account_id is not None and t.source_id is not None for t in tickets_)
 
 
 def test_ticket_text_reads_like_people_wrote_it() -> None:
@@ -155,14 +259,14 @@ def test_events_show_weekly_exports_without_a_return_to_reports(tmp_path: Path) 
     accounts = company.accounts(random.Random(5), 80)
     stats = events.generate(accounts, seed=5, as_of=AS_OF, target=150_000, path=tmp_path / "events.parquet")
     table = pq.read_table(stats.path)
-    assert table.column_names == ["event_id", "occurred_at", "user_id", "account_id", "event", "properties"]
+    assert table.column_names == ["event_id", "timestamp", "user_id", "account_id", "event", "properties"]
     assert stats.rows == table.num_rows
     assert 140_000 < stats.rows < 175_000
-    times = table.column("occurred_at").to_numpy()
+    times = table.column("timestamp").to_numpy()
     assert (np.diff(times.astype("int64")) >= 0).all()
     rebuilders = {a.external_id for a in accounts if a.rebuilder}
     is_rebuilder = pc.is_in(table.column("account_id"), value_set=__import__("pyarrow").array(sorted(rebuilders)))
-    monday = pc.equal(pc.day_of_week(table.column("occurred_at")), 0)
+    monday = pc.equal(pc.day_of_week(table.column("timestamp")), 0)
     name = table.column("event")
 
     def share(event: str, mask: object) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,7 +15,7 @@ from grounded.ingest import detect
 from grounded.ingest import mapping as mappings
 from grounded.models import Account, EventSource, Request, RequestAccount
 from grounded.models.enums import Disposition, EvidenceKind, EvidenceMode
-from tests.ingest.conftest import Importer, Write, counts_add_up
+from tests.ingest.conftest import Importer, Write, counts_add_up, new_importer
 
 
 def test_every_preset_is_a_valid_mapping() -> None:
@@ -270,3 +271,61 @@ def test_detect_recognises_usage_events(tmp_path: Path) -> None:
     path = tmp_path / "events.csv"
     path.write_text("user_id,event,timestamp,plan\nu1,login,2026-11-02T10:00:00Z,pro\n")
     assert mappings.parse(detect.propose(path).text, name="p").target == "events"
+
+
+def _events_table() -> pa.Table:
+    base = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    return pa.table(
+        {
+            "user_id": ["u1", "u2", "", "u3", "u4", "u5", "u1", "u6"],
+            "account_id": ["A1", None, "A1", "A2", "A2", "A3", "A1", "A3"],
+            "event": ["export_csv", "report_viewed", "login", "query_run", "query_run", "login", "export_csv", "x"],
+            "timestamp": pa.array(
+                [base + timedelta(minutes=n) for n in range(5)] + [None] + [base, base + timedelta(seconds=1.5)],
+                type=pa.timestamp("us", tz="UTC"),
+            ),
+            "properties": ['{"rows": 1}', "", "{}", '{"status": "ok"}', "[1, 2]", "{}", '{"rows": 1}', "{}"],
+        }
+    )
+
+
+def test_usage_events_from_parquet_are_read_by_column_with_the_same_results(
+    importer: Importer, file: Write, tmp_path: Path
+) -> None:
+    table = _events_table()
+    parquet = tmp_path / "events.parquet"
+    pq.write_table(table, parquet)
+    report = importer(parquet, "usage_events")
+    counts_add_up(report)
+    assert report.reader == "columns"
+    assert (report.counts.new_count, report.counts.quarantined_count) == (4, 4)
+    reasons = {q.row_number: q.reason for q in importer.quarantined()}
+    assert reasons[3] == "user: is empty"
+    assert reasons[5] == "properties: is JSON but not an object"
+    assert reasons[6] == "timestamp: is empty"
+    assert reasons[7].startswith("external id '")
+    assert reasons[7].endswith("(first at row 1); keep one, or give each row its own id")
+    again = importer(parquet, "usage_events")
+    assert (again.counts.new_count, again.counts.unchanged_count, again.counts.quarantined_count) == (0, 4, 4)
+    stored = pa.concat_tables(
+        [pq.read_table(p) for p in sorted((importer.data_dir / "workspaces").glob("*/events/*.parquet"))]
+    )
+    # The same events as CSV go the row-by-row way; both ways give the same keys.
+    rows = table.to_pylist()
+    csv_text = "user_id,account_id,event,timestamp,properties\n" + "".join(
+        f"{r['user_id']},{r['account_id'] or ''},{r['event']},{r['timestamp'].isoformat() if r['timestamp'] else ''},"
+        + '"'
+        + r["properties"].replace('"', '""')
+        + '"\n'
+        for r in rows
+    )
+    other = new_importer(importer.engine, tmp_path / "other")
+    by_rows = other(file("events.csv", csv_text), "usage_events")
+    assert by_rows.reader == "thread"
+    assert (by_rows.counts.new_count, by_rows.counts.quarantined_count) == (4, 4)
+    stored_by_rows = pa.concat_tables(
+        [pq.read_table(p) for p in sorted((other.data_dir / "workspaces").glob("*/events/*.parquet"))]
+    )
+    assert sorted(stored.column("event_key").to_pylist()) == sorted(stored_by_rows.column("event_key").to_pylist())
+    assert sorted(stored.column("occurred_at").to_pylist()) == sorted(stored_by_rows.column("occurred_at").to_pylist())
+    assert {q.row_number for q in other.quarantined()} == {4, 6, 7, 8}  # line numbers: the header is line 1

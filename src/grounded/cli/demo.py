@@ -31,11 +31,13 @@ def demo(
     day = parse.day(as_of, option="as-of") or datetime.now(UTC).date()
     current = state()
     migrate.upgrade(current.engine)
-    with current.session() as session, _StageBar(as_json) as update:
+    with current.session() as session:
+        actor = current.actor(session)
+    with _StageBar(as_json) as update:
         summary = build(
-            session,
+            current.engine,
             data_dir=current.settings.data_dir.expanduser(),
-            actor=current.actor(session),
+            actor=actor,
             options=DemoOptions(as_of=day, seed=seed, slug=slug, events=events),
             progress=update,
         )
@@ -46,6 +48,7 @@ def demo(
                 "workspace": summary.slug,
                 "counts": summary.counts,
                 "events_path": str(summary.events_path),
+                "exports": str(summary.exports),
                 "seconds": round(summary.seconds, 1),
                 "decision": summary.decision,
                 "problem": summary.problem,
@@ -55,6 +58,7 @@ def demo(
     done(f"Demo workspace '{summary.slug}' built in {summary.seconds:.1f} s; it is now the current workspace.")
     table(["built", "count"], [(name.replace("_", " "), f"{n:,}") for name, n in summary.counts.items()])
     console.print(f"Usage events: {summary.events_path}")
+    console.print(f"The exports it was imported from: {summary.exports}")
     console.print("\nTry next:")
     for line in (
         f"grounded problem show {summary.problem}",

@@ -164,7 +164,7 @@ def _table(
     return pa.table(
         {
             "event_id": pa.array(np.arange(1, len(kinds) + 1, dtype=np.int64)),
-            "occurred_at": pa.array(micros, type=pa.timestamp("us", tz="UTC")),
+            "timestamp": pa.array(micros, type=pa.timestamp("us", tz="UTC")),
             "user_id": user_names.take(pa.array(rows_user)),
             "account_id": account_names.take(pa.array(account_of)),
             "event": pa.array(ALL_EVENTS).take(pa.array(kinds.astype(np.int32))),

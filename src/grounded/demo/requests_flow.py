@@ -1,24 +1,27 @@
-"""The demo's requests: recorded through the request service and answered like a team
-would (most wait for triage; some are scheduled, some get an honest not-yet or no)."""
+"""The demo's requests: written as a request sheet (imported with the requests preset),
+then answered like a team would (most wait for triage; some are scheduled, some get an
+honest not-yet or no)."""
 
 from __future__ import annotations
 
-import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from grounded.core.actor import Actor
 from grounded.demo.asks import Ask
+from grounded.demo.story import Story
 from grounded.demo.vocab import PROSPECTS
-from grounded.models import Bet
-from grounded.models.enums import DeadlineKind, Disposition, EvidenceKind, EvidenceMode, IncrementKind
+from grounded.models import Bet, Evidence, Request, Workspace
+from grounded.models.enums import Disposition, IncrementKind, LinkRole
 from grounded.planning import exceptions, increments, requests
-from grounded.planning.schemas import (
-    ExceptionCreate,
-    ExceptionDecide,
-    IncrementCreate,
-    RequestCreate,
-    RequestTriage,
-)
+from grounded.planning.schemas import ExceptionCreate, ExceptionDecide, IncrementCreate, RequestTriage
+from grounded.problem import links
+from grounded.problem import service as problems
+from grounded.problem.schemas import ProblemLinkCreate
 
 if TYPE_CHECKING:
     from grounded.demo.build import _Demo
@@ -37,21 +40,64 @@ NORTHWIND = Ask(
 )
 
 
-def record_requests(
-    demo: _Demo, groups: dict[str, uuid.UUID], problem: str, bets: dict[str, Bet], decision: str
-) -> int:
-    northwind = demo.accounts.index(next(a for a in demo.accounts if a.name == PROSPECTS[0]))
-    planned = [NORTHWIND, *[_rep(NORTHWIND, rep) for rep in ("Alex Moreno", "Sam Whitaker")]]
-    planned += [demo.ask() for _ in range(demo.options.requests - len(planned))]
-    made = []
-    for index, ask in enumerate(planned):
+@dataclass(frozen=True)
+class Planned:
+    ask: Ask
+    #: Whether the ask is a symptom of the root problem (linked to it after import).
+    symptom: bool
+
+
+def plan_requests(demo: _Demo) -> list[tuple[Planned, dict[str, Any]]]:
+    """Every ask, as a row of the request sheet."""
+    northwind = next(i for i, a in enumerate(demo.accounts) if a.name == PROSPECTS[0])
+    asked = [NORTHWIND, *[_rep(NORTHWIND, rep) for rep in ("Alex Moreno", "Sam Whitaker")]]
+    asked += [demo.ask() for _ in range(demo.options.requests - len(asked))]
+    planned = []
+    for index, ask in enumerate(asked):
         symptom = index == 0 or (ask.is_reporting_symptom and 3 <= index < 40)
-        made.append(
-            _record(demo, ask, index=index, groups=groups, northwind=northwind, problem=problem if symptom else None)
-        )
-    _answer(demo, made, planned, bets, decision)
-    _exception(demo, made[0].key, bets["templates"].key)
-    return len(made)
+        planned.append((Planned(ask, symptom), _row(demo, ask, index=index, northwind=northwind)))
+    return planned
+
+
+def answer_requests(
+    session: Session,
+    workspace: Workspace,
+    actor: Actor,
+    *,
+    demo: _Demo,
+    planned: list[tuple[Planned, Any]],
+    story: Story,
+) -> None:
+    """After import: link the symptoms to the root problem, answer the asks like a team would."""
+    by_evidence = dict(
+        session.execute(
+            sa.select(Evidence.external_id, Request)
+            .join(Request, Request.evidence_id == Evidence.id)
+            .where(Evidence.workspace_id == workspace.id, Evidence.source_key == "requests")
+        ).all()
+    )
+    made = [by_evidence[row["Request ID"]] for _, row in planned]
+    problem = problems.get(session, workspace, story.problems["root"].key)
+    for request, (plan, _) in zip(made, planned, strict=True):
+        if plan.symptom:
+            links.link(
+                session,
+                workspace,
+                problem,
+                actor=actor,
+                data=ProblemLinkCreate(target=request.key, role=LinkRole.SYMPTOM),
+            )
+    context = _Context(session, workspace, actor, demo)
+    _answer(context, made, [plan.ask for plan, _ in planned], story.bets, story.decision_key)
+    _exception(context, made[0].key, story.bets["templates"].key)
+
+
+@dataclass(frozen=True)
+class _Context:
+    session: Session
+    workspace: Workspace
+    actor: Actor
+    demo: _Demo
 
 
 def _rep(ask: Ask, requester: str) -> Ask:
@@ -63,54 +109,30 @@ def _rep(ask: Ask, requester: str) -> Ask:
     )
 
 
-def _record(
-    demo: _Demo, ask: Ask, *, index: int, groups: dict[str, uuid.UUID], northwind: int, problem: str | None
-) -> Any:
-    account = _account(demo, ask, northwind)
+def _row(demo: _Demo, ask: Ask, *, index: int, northwind: int) -> dict[str, Any]:
+    account = _account(demo, ask)
     stake = demo.rng.choice((60_000, 90_000, 120_000, 180_000, 240_000)) if ask.group == "sales" else None
     if account == northwind:
         stake = 180_000
     when = demo._when(days=150)
-    evidence = demo._evidence(
-        [
-            {
-                "kind": EvidenceKind.REQUEST,
-                "mode": EvidenceMode.STATED,
-                "source_key": "requests",
-                "external_id": f"REQ-{index + 1:04d}",
-                "title": ask.title,
-                "text": ask.description,
-                "occurred_at": when,
-                "account_id": demo.account_ids[account],
-                "stakeholder_group_id": groups[ask.group],
-                "attributes": {"requester": ask.requester},
-            }
-        ]
-    )[0]
     deadline = (
         (demo.options.as_of + timedelta(days=demo.rng.randint(14, 75))) if ask.group in ("sales", "legal") else None
     )
-    return requests.create(
-        demo.session,
-        demo.workspace,
-        actor=demo.actor,
-        data=RequestCreate(
-            title=ask.title,
-            description=ask.description,
-            group=ask.group,
-            requester_name=ask.requester,
-            accounts=[{"account": demo.accounts[account].external_id, "deal_value": stake}],
-            deadline=deadline,
-            deadline_kind=(DeadlineKind.HARD if "blocker" in ask.description.lower() else DeadlineKind.SOFT)
-            if deadline
-            else None,
-            problem=problem,
-            evidence=evidence.key,
-        ),
-    )
+    return {
+        "Request ID": f"REQ-{index + 1:04d}",
+        "Created": demo._stamp(when),
+        "Title": ask.title,
+        "Description": ask.description,
+        "Requester": ask.requester,
+        "Team": ask.group,
+        "Account": demo.accounts[account].external_id,
+        "Deal value": stake,
+        "Deadline": deadline.isoformat() if deadline else None,
+        "Deadline type": ("hard" if "blocker" in ask.description.lower() else "soft") if deadline else None,
+    }
 
 
-def _account(demo: _Demo, ask: Ask, northwind: int) -> int:
+def _account(demo: _Demo, ask: Ask) -> int:
     for prospect in PROSPECTS:
         if prospect in ask.title or prospect in ask.description:
             return next(i for i, a in enumerate(demo.accounts) if a.name == prospect)
@@ -118,9 +140,10 @@ def _account(demo: _Demo, ask: Ask, northwind: int) -> int:
     return demo.rng.choice(customers)
 
 
-def _answer(demo: _Demo, made: list[Any], planned: list[Ask], bets: dict[str, Bet], decision: str) -> None:
+def _answer(context: _Context, made: list[Any], planned: list[Ask], bets: dict[str, Bet], decision: str) -> None:
+    demo = context.demo
     later = demo.options.as_of + timedelta(days=75)
-    triage = _triager(demo)
+    triage = _triager(context)
     triage(made[0], Disposition.NOT_YET, explanation=NOT_YET.format(decision=decision, date=later), reevaluate_on=later)
     for duplicate in made[1:3]:
         triage(duplicate, Disposition.MERGED, merged_into=made[0].key)
@@ -150,24 +173,25 @@ def _answer(demo: _Demo, made: list[Any], planned: list[Ask], bets: dict[str, Be
             triage(request, Disposition.DECLINED, explanation=DECLINED)
 
 
-def _triager(demo: _Demo) -> Any:
+def _triager(context: _Context) -> Any:
     def triage(request: Any, disposition: Disposition, **fields: Any) -> None:
         requests.triage(
-            demo.session,
-            demo.workspace,
+            context.session,
+            context.workspace,
             request,
-            actor=demo.actor,
+            actor=context.actor,
             data=RequestTriage(disposition=disposition, **fields),
         )
 
     return triage
 
 
-def _exception(demo: _Demo, request_key: str, templates_key: str) -> None:
+def _exception(context: _Context, request_key: str, templates_key: str) -> None:
+    demo = context.demo
     row = exceptions.create(
-        demo.session,
-        demo.workspace,
-        actor=demo.actor,
+        context.session,
+        context.workspace,
+        actor=context.actor,
         data=ExceptionCreate(
             title="Build Northwind's export before their deadline",
             raised_by="VP Sales",
@@ -178,10 +202,10 @@ def _exception(demo: _Demo, request_key: str, templates_key: str) -> None:
         ),
     )
     exceptions.decide(
-        demo.session,
-        demo.workspace,
+        context.session,
+        context.workspace,
         row,
-        actor=demo.actor,
+        actor=context.actor,
         data=ExceptionDecide(
             accept=False,
             resolution="Declined: it would push templates out a month for one prospect. Offered Northwind "
@@ -193,9 +217,9 @@ def _exception(demo: _Demo, request_key: str, templates_key: str) -> None:
         (IncrementKind.SHIP, "Save and reuse a report layout (beta)"),
     ):
         increments.create(
-            demo.session,
-            demo.workspace,
-            actor=demo.actor,
+            context.session,
+            context.workspace,
+            actor=context.actor,
             data=IncrementCreate(
                 bet=templates_key, kind=kind, title=title, due_on=demo.options.as_of + timedelta(days=42)
             ),

@@ -80,11 +80,10 @@ class EventConverter:
         occurred = self.timestamp(values)
         account = convert.text("account", self.read["account"](values), limit=200) or None
         event_id = convert.text("event_id", self.read["event_id"](values), limit=200) or None
-        properties = _properties(self.read["properties"](values))
-        identity = f"id\x1f{event_id}" if event_id else f"{user}\x1f{event}\x1f{occurred.isoformat()}\x1f{properties}"
-        key = int.from_bytes(hashlib.blake2b(identity.encode(), digest_size=8).digest(), "big")
+        properties = properties_text(self.read["properties"](values))
+        micros = micros_of(occurred)
+        key = event_key(identity(user, event, micros, properties, event_id))
         text_key = f"{key:016x}"
-        micros = (occurred - _EPOCH) // _MICROSECOND
         return EventRow(text_key, text_key, key, micros, user, account, event, properties, event_id)
 
     def stats(self) -> dict[str, Any]:
@@ -101,12 +100,11 @@ class EventIndex:
 
     def sort(self, connection: sa.Connection | None, rows: list[tuple[str, str | None]]) -> ToWrite:
         wanted = np.fromiter((int(key, 16) for key, _ in rows), dtype=np.uint64, count=len(rows))
-        present = np.isin(wanted, self.known)
+        present = stored_in(wanted, self.known)
         return {key: None for (key, _), found in zip(rows, present, strict=True) if not found}
 
     def remember(self, keys: list[str]) -> None:
-        fresh = np.fromiter((int(key, 16) for key in keys), dtype=np.uint64, count=len(keys))
-        self.known = np.union1d(self.known, fresh)
+        return None  # keys are unique within a file (duplicates are quarantined): only stored ones matter
 
     def check(self, connection: sa.Connection | None, row: EventRow) -> None:
         return None
@@ -129,15 +127,22 @@ class EventWriter:
         return None
 
     def write(
-        self, session: Session, new: list[EventRow], changed: list[tuple[EventRow, Any]], *, dry_run: bool
+        self, session: Session, new: list[Any], changed: list[tuple[EventRow, Any]], *, dry_run: bool
     ) -> tuple[int, int, int]:
+        """``new`` is EventRows, or (from the column-wise path) one Arrow table of them."""
+        import pyarrow as pa
+
+        if new and isinstance(new[0], pa.Table):
+            table = pa.concat_tables(new)
+            if not dry_run and table.num_rows:
+                self._write_table(table)
+            return table.num_rows, 0, len(changed)
         if new and not dry_run:
             self._write_part(new)
         return len(new), 0, len(changed)
 
     def _write_part(self, rows: list[EventRow]) -> None:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         table = pa.table(
             {
@@ -151,11 +156,19 @@ class EventWriter:
                 "event": pa.array([r.event for r in rows], type=pa.string()),
                 "properties": pa.array([r.properties for r in rows], type=pa.string()),
             }
-        ).sort_by("occurred_at")
+        )
+        self._write_table(table)
+
+    def _write_table(self, table: Any) -> None:
+        """One part file, sorted by time, written whole then renamed into place."""
+        import pyarrow.parquet as pq
+
+        table = table.sort_by("occurred_at")
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{self.mapping.source}-{self.source_label}-{rows[0].key:016x}.parquet"
+        first = int(table.column("event_key")[0].as_py())
+        path = self.directory / f"{self.mapping.source}-{self.source_label}-{first:016x}.parquet"
         temporary = path.with_suffix(".part")
-        pq.write_table(table, temporary, compression="zstd")
+        pq.write_table(table, temporary, compression="zstd", row_group_size=262_144)
         temporary.replace(path)
 
     def resolve_quarantine(self, session: Session, source: Source) -> int:
@@ -169,7 +182,22 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
-def _properties(value: Any) -> str:
+def event_key(identity: str) -> int:
+    """The 64-bit key of an event's identity text (see identity)."""
+    return int.from_bytes(hashlib.blake2b(identity.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+
+
+def identity(user: str, event: str, micros: int, properties: str, event_id: str | None) -> str:
+    """What an event is known by: its id, or else everything it says."""
+    return f"id\x1f{event_id}" if event_id else f"{user}\x1f{event}\x1f{micros}\x1f{properties}"
+
+
+def micros_of(moment: datetime) -> int:
+    """Microseconds since 1970, UTC, exactly."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def properties_text(value: Any) -> str:
     """Event properties as a JSON object's text."""
     if value is None or value == "":
         return "{}"
@@ -177,13 +205,30 @@ def _properties(value: Any) -> str:
         return json.dumps(value, sort_keys=True, default=str)
     if not isinstance(value, str):
         raise RowProblem("properties", "expected a JSON object")
+    if value in _VALID:  # exports repeat the same few shapes of properties over and over
+        return value
     try:
         parsed = json.loads(value)
     except json.JSONDecodeError as error:
         raise RowProblem("properties", f"is not JSON ({error.msg})") from None
     if not isinstance(parsed, dict):
         raise RowProblem("properties", "is JSON but not an object")
+    if len(_VALID) >= 100_000:
+        _VALID.clear()
+    _VALID[value] = None
     return value
+
+
+_VALID: dict[str, None] = {}
+
+
+def stored_in(keys: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Which of ``keys`` are in ``known`` (sorted): binary search, fast for millions."""
+    if not len(known):
+        return np.zeros(len(keys), dtype=bool)
+    where = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+    found: np.ndarray = known[where] == keys
+    return found
 
 
 def _stored_keys(directory: Path) -> np.ndarray:

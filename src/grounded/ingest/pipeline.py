@@ -29,9 +29,11 @@ from grounded.core.actor import Actor
 from grounded.db.engine import session_scope, sqlite_path
 from grounded.errors import GroundedError, ImportRejected
 from grounded.ingest import sources, targets
+from grounded.ingest.columnar import ColumnarFeed
 from grounded.ingest.mapping import Mapping
 from grounded.ingest.protocols import Context, Failed, ImportOptions
 from grounded.ingest.readers.base import clip
+from grounded.ingest.readers.parquetfile import ParquetReader
 from grounded.ingest.schemas import QuarantineCreate, SourceCounts, SourceCreate
 from grounded.ingest.worker import SEPARATE_FROM_BYTES, ProcessFeed, ThreadFeed, Unit, quiet_collector
 from grounded.models import Source, Workspace
@@ -154,7 +156,13 @@ class _Import:
         self._finish()
         return self.report
 
-    def _feed(self) -> ThreadFeed | ProcessFeed:
+    def _feed(self) -> ThreadFeed | ProcessFeed | ColumnarFeed:
+        if self.mapping.target == "events" and isinstance(self.reader, ParquetReader):
+            from grounded.ingest.columnar import EventColumns
+
+            if EventColumns.supports(self.context):
+                self.report.reader = "columns"
+                return ColumnarFeed(self.context, self.reader, self.kind.index(self.context).known)  # type: ignore[attr-defined]
         separate = self.options.separate_reader
         in_memory = self.engine.dialect.name == "sqlite" and sqlite_path(self.engine.url) is None
         if separate is None:

@@ -4,6 +4,7 @@
     id: int-2026-031          # optional; default: the file name
     interviewee: Dana Whitfield
     role: Head of Finance Ops
+    email: dana@bluepeak.example  # optional: links the note to the person
     account: ACC-0042         # external id or name
     date: 2026-10-02
     interviewer: Priya
@@ -36,7 +37,19 @@ SUFFIXES = (".md", ".markdown")
 
 
 class MarkdownReader:
-    columns = ["id", "interviewee", "role", "account", "date", "interviewer", "title", "text", "quotes", "file"]
+    columns = [
+        "id",
+        "interviewee",
+        "role",
+        "email",
+        "account",
+        "date",
+        "interviewer",
+        "title",
+        "text",
+        "quotes",
+        "file",
+    ]
 
     def __init__(self, paths: list[Path], *, encoding: str | None) -> None:
         self.paths = paths
@@ -97,6 +110,7 @@ def _values(front: dict[str, Any], body: str, path: Path) -> dict[str, Any]:
         "id": str(front.get("id") or path.stem),
         "interviewee": interviewee,
         "role": front.get("role"),
+        "email": front.get("email"),
         "account": front.get("account"),
         "date": front.get("date"),
         "interviewer": front.get("interviewer"),

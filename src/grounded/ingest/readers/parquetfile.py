@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from grounded.errors import ImportRejected
 from grounded.ingest.encoding import Opened
@@ -26,6 +27,31 @@ class ParquetReader:
 
     def chunks(self, size: int = CHUNK_ROWS) -> Iterator[Chunk]:
         return chunked(self.records(), size)
+
+    def batches(self, size: int) -> Iterator[tuple[int, Any]]:
+        """(number of the first row, Arrow record batch) pairs; where the file turns out to
+        be damaged, a last pair with a Failed row for the rest instead of a batch."""
+        import pyarrow as pa
+
+        from grounded.ingest.protocols import Failed
+
+        number = 1
+        batches = self.file.iter_batches(batch_size=size)
+        while True:
+            try:
+                batch = next(batches, None)
+            except (pa.ArrowException, OSError) as error:
+                yield (
+                    number,
+                    Failed(
+                        number, "", f"the file is damaged after row {number - 1} ({error}); the rest could not be read"
+                    ),
+                )
+                return
+            if batch is None:
+                return
+            yield number, batch
+            number += batch.num_rows
 
     def records(self) -> Iterator[Record]:
         import pyarrow as pa
