@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -92,22 +93,35 @@ def postgres_url() -> Iterator[str]:
     drop_postgres_database(name)
 
 
+@contextmanager
+def fresh_database(backend: str, directory: Path) -> Iterator[Engine]:
+    """A new, migrated database of one kind (a SQLite file in ``directory``, or a scratch
+    PostgreSQL database), disposed of (and dropped) afterwards."""
+    name = None
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{directory / 'grounded.db'}")
+    else:
+        url, name = postgres_database()
+        engine = make_engine(url)
+    migrate.upgrade(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if name is not None:
+            drop_postgres_database(name)
+
+
 @pytest.fixture(scope="session")
 def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
+    with fresh_database("sqlite", tmp_path_factory.mktemp("db")) as engine:
+        yield engine
 
 
 @pytest.fixture(scope="session")
-def postgres_engine() -> Iterator[Engine]:
-    url, name = postgres_database()
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
-    drop_postgres_database(name)
+def postgres_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with fresh_database("postgresql", tmp_path_factory.mktemp("pg")) as engine:
+        yield engine
 
 
 @pytest.fixture(params=BACKENDS)

@@ -20,8 +20,7 @@ from sqlalchemy.engine import Engine
 
 from grounded.bet import service as bets
 from grounded.core.actor import Actor
-from grounded.db import migrate
-from grounded.db.engine import make_engine, session_scope
+from grounded.db.engine import session_scope
 from grounded.decision import service as decisions
 from grounded.decision import signals
 from grounded.demo import company, events, interviews, noise, tickets
@@ -35,7 +34,7 @@ from grounded.models.enums import DecisionStatus, Disposition, EvidenceKind, Lin
 from grounded.problem import links
 from grounded.problem import service as problems
 from grounded.workspace import users
-from tests.conftest import BACKENDS, drop_postgres_database, postgres_database
+from tests.conftest import BACKENDS, fresh_database
 from tests.factories import make_actor, make_workspace
 
 
@@ -51,18 +50,8 @@ SMALL = {"accounts": 60, "tickets": 600, "interviews": 10, "survey_answers": 80,
 @pytest.fixture(scope="module", params=BACKENDS)
 def demo_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """The demo commits (it imports through the real importers): a database of its own."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
-        migrate.upgrade(engine)
+    with fresh_database(request.param, tmp_path_factory.mktemp("demo")) as engine:
         yield engine
-        engine.dispose()
-        return
-    url, name = postgres_database()
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
-    drop_postgres_database(name)
 
 
 @pytest.fixture(scope="module")

@@ -15,41 +15,28 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from grounded.core.actor import Actor
-from grounded.db import migrate
-from grounded.db.engine import make_engine, session_scope
+from grounded.db.engine import session_scope
 from grounded.ingest import mapping as mappings
 from grounded.ingest.pipeline import ImportOptions, ImportReport, run
 from grounded.models import Evidence, QuarantinedRow
 from grounded.workspace import service as workspaces
 from grounded.workspace import users
 from grounded.workspace.schemas import WorkspaceCreate
-from tests.conftest import BACKENDS, drop_postgres_database, postgres_database
+from tests.conftest import BACKENDS, fresh_database
 
 _numbers = itertools.count(1)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def import_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('imports') / 'imports.db'}")
-        migrate.upgrade(engine)
+    with fresh_database(request.param, tmp_path_factory.mktemp("imports")) as engine:
         yield engine
-        engine.dispose()
-        return
-    url, name = postgres_database()
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
-    drop_postgres_database(name)
 
 
 @pytest.fixture(scope="module")
 def sqlite_import_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('imports-lite') / 'imports.db'}")
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
+    with fresh_database("sqlite", tmp_path_factory.mktemp("imports-lite")) as engine:
+        yield engine
 
 
 @dataclass

@@ -14,15 +14,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from grounded.db import migrate
-from grounded.db.engine import make_engine, session_scope
+from grounded.db.engine import session_scope
 from grounded.demo.build import DemoOptions, build
 from grounded.errors import Conflict, ImportRejected
 from grounded.models import Evidence, ProblemLink, Workspace
 from grounded.search.service import search
 from grounded.transfer.export import export_workspace
 from grounded.transfer.importer import import_workspace, load
-from tests.conftest import BACKENDS, drop_postgres_database, postgres_database
+from tests.conftest import BACKENDS, fresh_database
 from tests.factories import make_account, make_actor, make_evidence, make_workspace
 
 SMALL = {"accounts": 40, "tickets": 200, "interviews": 6, "survey_answers": 40, "requests": 30, "events": 3000}
@@ -40,25 +39,16 @@ def _export(session: Session, workspace: Workspace) -> dict[str, Any]:
 def source(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A database holding a small demo, built once per backend (the demo commits: it
     imports its exports through the real importers)."""
-    url, name = (None, None)
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('source') / 'source.db'}")
-    else:
-        url, name = postgres_database()
-        engine = make_engine(url)
-    migrate.upgrade(engine)
-    with session_scope(engine) as session:
-        actor = make_actor(session)
-    build(
-        engine,
-        data_dir=tmp_path_factory.mktemp("data"),
-        actor=actor,
-        options=DemoOptions(as_of=date(2026, 11, 26), seed=3, **SMALL),
-    )
-    yield engine
-    engine.dispose()
-    if name is not None:
-        drop_postgres_database(name)
+    with fresh_database(request.param, tmp_path_factory.mktemp("source")) as engine:
+        with session_scope(engine) as session:
+            actor = make_actor(session)
+        build(
+            engine,
+            data_dir=tmp_path_factory.mktemp("data"),
+            actor=actor,
+            options=DemoOptions(as_of=date(2026, 11, 26), seed=3, **SMALL),
+        )
+        yield engine
 
 
 @pytest.fixture
@@ -79,18 +69,8 @@ def _demo(session: Session) -> Workspace:
 
 @pytest.fixture(params=BACKENDS)
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'target.db'}")
-        migrate.upgrade(engine)
+    with fresh_database(request.param, tmp_path) as engine:
         yield engine
-        engine.dispose()
-        return
-    url, name = postgres_database()
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
-    drop_postgres_database(name)
 
 
 def test_round_trip_is_exact_across_databases(demo_session: Session, target: Engine) -> None:
