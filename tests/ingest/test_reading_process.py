@@ -123,3 +123,24 @@ def test_feeds_are_chosen_by_size_unless_told(importer: Importer, file: Write) -
     forced = importer(file("s2.csv", ZENDESK_HEADER + zendesk_row(2)), separate_reader=True)
     assert forced.reader == "process"
     assert uuid.UUID(str(importer.workspace_id))
+
+
+def test_a_reading_process_that_dies_is_reported_not_hung(importer: Importer, file: Write) -> None:
+    path = file("many.csv", ZENDESK_HEADER + "".join(zendesk_row(n, text="words " * 80) for n in range(1, 3001)))
+    context = Context(
+        path=path,
+        mapping=mappings.preset("zendesk"),
+        options=ImportOptions(batch_rows=100),
+        workspace_id=importer.workspace_id,
+        workspace_slug="x",
+    )
+    feed = ProcessFeed(context, importer.engine.url.render_as_string(hide_password=False))
+    units = iter(feed)
+    first = next(units)(None)
+    assert (first.read, len(first.new)) == (100, 100)
+    assert feed.process is not None
+    feed.process.kill()
+    with pytest.raises(ImportRejected, match=r"stopped unexpectedly \(exit code -9\)"):
+        for _ in units:
+            pass
+    assert feed.process is None  # closed and reaped

@@ -62,7 +62,7 @@ def import_file(
     format_: Annotated[str | None, typer.Option("--format", help="csv, tsv, json, jsonl, parquet or markdown.")] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding (default: detected).")] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (default: detected).")] = None,
-    batch_rows: Annotated[int, typer.Option(help="Rows per transaction.", min=100, max=200_000)] = 25_000,
+    batch_rows: Annotated[int, typer.Option(help="Rows per transaction.", min=100, max=200_000)] = 10_000,
     as_json: JsonOption = False,
 ) -> None:
     """Import a file.

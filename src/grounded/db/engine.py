@@ -26,9 +26,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
     "PRAGMA synchronous=NORMAL",
-    # 64 MB of page cache instead of 2 MB: it fills only as pages are used, and big imports
+    # 32 MB of page cache instead of 2 MB: it fills only as pages are used, and big imports
     # and reports over a database of gigabytes need it.
-    "PRAGMA cache_size=-65536",
+    "PRAGMA cache_size=-32768",
 )
 
 

@@ -37,7 +37,7 @@ class ImportOptions:
     dry_run: bool = False
     redact: bool = False
     hash_people: bool = False
-    batch_rows: int = 25_000
+    batch_rows: int = 10_000
     max_field_chars: int = 1_000_000
     format: str | None = None
     encoding: str | None = None

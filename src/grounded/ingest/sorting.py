@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -20,6 +20,7 @@ from grounded.ingest.fields import RowProblem
 from grounded.ingest.protocols import Batch, Converter, Failed, Identities, Index
 from grounded.ingest.readers import Reader, Record
 from grounded.ingest.readers.base import CHUNK_ROWS, Chunk
+from grounded.ingest.seen import SeenIds
 
 
 @dataclass(slots=True)
@@ -78,7 +79,7 @@ def identify_each(converter: Converter, chunk: Chunk, columns: Sequence[str]) ->
 def identified(reader: Reader, converter: Converter, *, checkpoint: int, batch_rows: int) -> Iterator[Identified]:
     """Batches of identified rows. Rows up to ``checkpoint`` were written by an earlier
     attempt: they are identified (so duplicates of them are still caught) but not handed on."""
-    seen: dict[str | None, int] = {}
+    seen = SeenIds()
     columns = reader.columns
     batch = Identified(columns)
     for chunk in reader.chunks(min(CHUNK_ROWS, batch_rows)):
@@ -98,21 +99,16 @@ def identified(reader: Reader, converter: Converter, *, checkpoint: int, batch_r
         yield batch
 
 
-def _all_fresh(seen: dict[str | None, int], identities: Identities, chunk: Chunk, checkpoint: int) -> bool:
+def _all_fresh(seen: SeenIds, identities: Identities, chunk: Chunk, checkpoint: int) -> bool:
     """The common case, checked and recorded without a loop in Python: every row of the
     chunk identified, none seen before, none before the checkpoint."""
     if identities.problems or (checkpoint and chunk.numbers and chunk.numbers[0] <= checkpoint):
         return False
-    fresh = dict(zip(identities.ids, chunk.numbers, strict=True))
-    if len(fresh) != len(identities.ids) or not seen.keys().isdisjoint(fresh):
-        return False
-    seen.update(fresh)
-    return True
+    ids = cast("list[str]", identities.ids)  # no problems: every row has its id
+    return seen.add_fresh(ids, chunk.numbers)
 
 
-def _one_by_one(
-    batch: Identified, seen: dict[str | None, int], identities: Identities, chunk: Chunk, checkpoint: int
-) -> None:
+def _one_by_one(batch: Identified, seen: SeenIds, identities: Identities, chunk: Chunk, checkpoint: int) -> None:
     positions: list[int] = []
     columns = batch.columns
     for index, number in enumerate(chunk.numbers):
@@ -122,7 +118,8 @@ def _one_by_one(
                 batch.failed.append(Failed(number, _raw(chunk, index, columns), str(problem), problem.field))
             continue
         external = identities.ids[index]
-        first = seen.setdefault(external, number)
+        assert external is not None
+        first = seen.first(external, number)
         if number <= checkpoint:
             continue
         if first == number:

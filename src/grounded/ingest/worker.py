@@ -2,24 +2,26 @@
 
 Reading, identifying and converting rows is Python work; writing them is mostly the
 database's. In one process the two contend for the interpreter lock and take turns, so a
-big file is read by a separate process (spawned, so it starts clean on every platform),
-which also looks rows up and converts them, and sends sorted batches through a pipe. The
-pipe's buffer is the back-pressure: the reader is at most one batch ahead of the writer.
+big file is read by a separate process, which also looks rows up and converts them, and
+sends sorted batches through a pipe. The pipe's buffer is the back-pressure: the reader is
+at most one batch ahead of the writer.
 """
 
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import pickle
 import queue
 import signal
+import struct
+import subprocess
+import sys
+import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from multiprocessing.connection import Connection
-from typing import Any
+from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -87,7 +89,12 @@ class ThreadFeed:
 
 
 class ProcessFeed:
-    """Reads, identifies, looks up and converts in a separate process."""
+    """Reads, identifies, looks up and converts in a separate process.
+
+    The process is ``python -m grounded.ingest.worker``, not a multiprocessing child: that
+    would re-run the importing program's main module (any script calling ``run`` without a
+    ``__main__`` guard would import twice). It reads its orders (pickled) from stdin and
+    writes framed messages to stdout; the pipe's buffer is the back-pressure."""
 
     def __init__(self, context: Context, database_url: str) -> None:
         from grounded.ingest.targets import kind
@@ -95,45 +102,84 @@ class ProcessFeed:
         self.context, self.database_url = context, database_url
         self.row_type = kind(context.mapping.target).row
         self._stats: dict[str, Any] = {}
-        self.process: Any = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self._errors: Any = None
 
     def __iter__(self) -> Iterator[Unit]:
-        spawn = multiprocessing.get_context("spawn")
-        receive, send = spawn.Pipe(duplex=False)
-        self.process = spawn.Process(
-            target=_work, args=(self.context, self.database_url, send), name="grounded-import-reader", daemon=True
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115  (closed in close())
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "grounded.ingest.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
         )
-        self.process.start()
-        send.close()
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
         try:
+            self.process.stdin.write(pickle.dumps((self.context, self.database_url)))
+            self.process.stdin.close()
             while True:
-                try:
-                    kind, payload = receive.recv()
-                except EOFError:
-                    raise ImportRejected(
-                        f"the process reading {self.context.path.name} stopped unexpectedly "
-                        f"(exit code {self.process.exitcode}); nothing after the last batch was written"
-                    ) from None
-                if kind == "batch":
+                kind, payload = _receive(self.process.stdout)
+                if kind == b"b":
                     yield _ready(unpack(payload, self.row_type))
-                elif kind == "done":
-                    self._stats = payload
+                elif kind == b"d":
+                    self._stats = pickle.loads(payload)  # noqa: S301  (our own process's bytes)
                     return
+                elif kind == b"e":
+                    raise pickle.loads(payload)  # noqa: S301
                 else:
-                    raise payload
+                    raise ImportRejected(self._died())
+        except BrokenPipeError:
+            raise ImportRejected(self._died()) from None
         finally:
-            receive.close()
             self.close()
+
+    def _died(self) -> str:
+        assert self.process is not None
+        code = self.process.wait(10)
+        said = ""
+        if self._errors is not None:
+            self._errors.seek(0)
+            lines = self._errors.read().decode(errors="replace").strip().splitlines()
+            said = f": {lines[-1]}" if lines else ""
+        return (
+            f"the process reading {self.context.path.name} stopped unexpectedly (exit code {code}){said}; "
+            "nothing after the last batch was written"
+        )
 
     def stats(self) -> dict[str, Any]:
         return self._stats
 
     def close(self) -> None:
         if self.process is not None:
-            if self.process.is_alive():
-                self.process.terminate()
-            self.process.join(5)
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait(10)
+            if self.process.stdout is not None:
+                self.process.stdout.close()
             self.process = None
+        if self._errors is not None:
+            self._errors.close()
+            self._errors = None
+
+
+_FRAME = struct.Struct(">cQ")
+
+
+def _send(stream: IO[bytes], kind: bytes, payload: bytes) -> None:
+    stream.write(_FRAME.pack(kind, len(payload)))
+    stream.write(payload)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> tuple[bytes, bytes]:
+    """One frame; (b"", b"") when the stream ends before one is whole."""
+    head = stream.read(_FRAME.size)
+    if len(head) < _FRAME.size:
+        return b"", b""
+    kind, size = _FRAME.unpack(head)
+    payload = stream.read(size)
+    return (kind, payload) if len(payload) == size else (b"", b"")
 
 
 @contextmanager
@@ -155,32 +201,45 @@ def _ready(batch: Batch) -> Unit:
     return lambda _connection: batch
 
 
-def _work(context: Context, database_url: str, pipe: Connection) -> None:
-    """The reading process: batches down the pipe, then ("done", stats) or ("error", …)."""
+def main() -> None:
+    """The reading process: orders from stdin, frames to stdout (batches, then done or error)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's to handle
+    out = sys.stdout.buffer
     engine: Engine | None = None
     try:
-        from sqlalchemy.pool import NullPool
-
+        context, database_url = pickle.loads(sys.stdin.buffer.read())  # noqa: S301  (from our parent)
         from grounded.db.engine import make_engine
         from grounded.ingest.targets import open_side
 
         reader, converter, index = open_side(context)
-        engine = make_engine(database_url, poolclass=NullPool)
+        engine = _lookup_engine(make_engine(database_url, pool_size=1))
         with quiet_collector():
             for item in identified(
                 reader, converter, checkpoint=context.checkpoint, batch_rows=context.options.batch_rows
             ):
                 with engine.connect() as connection:  # a short read per batch: sees every commit so far
                     batch = classify(item, converter, index, connection)
-                pipe.send(("batch", pack(batch)))
-        pipe.send(("done", converter.stats()))
+                _send(out, b"b", pack(batch))
+        _send(out, b"d", pickle.dumps(converter.stats()))
+    except BrokenPipeError:  # noqa: S110
+        pass  # the writer has gone (it stopped on an error or Ctrl-C): nothing to say
     except BaseException as failure:
-        pipe.send(("error", _portable(failure)))
+        _send(out, b"e", pickle.dumps(_portable(failure)))
     finally:
         if engine is not None:
             engine.dispose()
-        pipe.close()
+
+
+def _lookup_engine(engine: Engine) -> Engine:
+    """This process only reads, a batch of ids at a time: a small page cache will do (the
+    memory is the writer's to use)."""
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _small_cache(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.execute("PRAGMA cache_size=-16384")
+
+    return engine
 
 
 def _portable(failure: BaseException) -> BaseException:
@@ -194,3 +253,7 @@ def _portable(failure: BaseException) -> BaseException:
             return failure
     detail = "".join(traceback.format_exception_only(type(failure), failure)).strip()
     return ImportRejected(f"reading the file failed: {detail}")
+
+
+if __name__ == "__main__":
+    main()
