@@ -11,6 +11,7 @@ import pytest
 
 from grounded.errors import ImportRejected
 from grounded.ingest import mapping as mappings
+from grounded.ingest import pipeline
 from grounded.ingest.evidence_target import EvidenceIndex
 from grounded.ingest.protocols import Context, ImportOptions
 from grounded.ingest.worker import ProcessFeed, _portable
@@ -144,3 +145,27 @@ def test_a_reading_process_that_dies_is_reported_not_hung(importer: Importer, fi
         for _ in units:
             pass
     assert feed.process is None  # closed and reaped
+
+
+def test_a_run_refused_while_preparing_stops_the_process_it_started(
+    importer: Importer, file: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reading process starts before the run is prepared (to load its modules in the
+    meantime); a run that fails in preparation must not leave it waiting for orders."""
+    started: list[ProcessFeed] = []
+    real_start = ProcessFeed.start
+
+    def start(self: ProcessFeed) -> None:
+        real_start(self)
+        started.append(self)
+
+    def unreadable(_path: Path) -> str:
+        raise ImportRejected("t.csv could not be read")
+
+    monkeypatch.setattr(ProcessFeed, "start", start)
+    monkeypatch.setattr(pipeline, "file_hash", unreadable)
+    with pytest.raises(ImportRejected, match="could not be read"):
+        importer(file("t.csv", ZENDESK_HEADER + zendesk_row(1)), separate_reader=True)
+    assert len(started) == 1
+    assert started[0].process is None  # killed and reaped
+    assert importer.evidence() == []

@@ -67,6 +67,7 @@ def demo(
         "grounded request list --group sales",
         "grounded bet show B-1",
         "grounded evidence list --kind quote",
+        "grounded import runs",
     ):
         console.print(f"  [bold]{line}[/]")
 

@@ -134,14 +134,22 @@ class _Import:
 
     def run(self) -> ImportReport:
         started = time.perf_counter()
-        digest = file_hash(self.path)
-        with session_scope(self.engine) as session:
-            workspace = session.get(Workspace, self.workspace_id)
-            assert workspace is not None
-            self.source = None if self.options.dry_run else self._source(session, workspace, digest)
-            self.writer.start(session, workspace, self.source)
-            self.context = replace(self.context, workspace_slug=workspace.slug, checkpoint=self.report.resumed_from)
-        feed = self._feed()
+        process = self._reading_process()
+        try:
+            digest = file_hash(self.path)
+            with session_scope(self.engine) as session:
+                workspace = session.get(Workspace, self.workspace_id)
+                assert workspace is not None
+                self.source = None if self.options.dry_run else self._source(session, workspace, digest)
+                self.writer.start(session, workspace, self.source)
+                self.context = replace(self.context, workspace_slug=workspace.slug, checkpoint=self.report.resumed_from)
+        except BaseException:
+            if process is not None:
+                process.close()
+            raise
+        feed = self._feed() if process is None else process
+        if isinstance(feed, ProcessFeed):
+            feed.context = self.context
         try:
             with quiet_collector():
                 for unit in feed:
@@ -156,20 +164,32 @@ class _Import:
         self._finish()
         return self.report
 
-    def _feed(self) -> ThreadFeed | ProcessFeed | ColumnarFeed:
+    def _columnar(self) -> bool:
         if self.mapping.target == "events" and isinstance(self.reader, ParquetReader):
             from grounded.ingest.columnar import EventColumns
 
-            if EventColumns.supports(self.context):
-                self.report.reader = "columns"
-                return ColumnarFeed(self.context, self.reader, self.kind.index(self.context).known)  # type: ignore[attr-defined]
+            return EventColumns.supports(self.context)
+        return False
+
+    def _reading_process(self) -> ProcessFeed | None:
+        """A separate reading process for a big file, started before the run is prepared."""
+        if self._columnar():
+            return None
         separate = self.options.separate_reader
         in_memory = self.engine.dialect.name == "sqlite" and sqlite_path(self.engine.url) is None
         if separate is None:
             separate = not in_memory and _size(self.path) >= SEPARATE_FROM_BYTES
-        if separate and not in_memory:
-            self.report.reader = "process"
-            return ProcessFeed(self.context, self.engine.url.render_as_string(hide_password=False))
+        if not separate or in_memory:
+            return None
+        self.report.reader = "process"
+        feed = ProcessFeed(self.context, self.engine.url.render_as_string(hide_password=False))
+        feed.start()
+        return feed
+
+    def _feed(self) -> ThreadFeed | ColumnarFeed:
+        if self._columnar():
+            self.report.reader = "columns"
+            return ColumnarFeed(self.context, self.reader, self.kind.index(self.context).known)  # type: ignore[attr-defined]
         index = self.kind.index(self.context)
         return ThreadFeed(self.context, self.reader, self.converter, index)
 
@@ -288,6 +308,7 @@ class _Import:
                 message=f"{self.report.rows_per_second:,.0f} rows/s",
             )
         _checkpoint_wal(self.engine)
+        _refresh_statistics(self.engine, self.report.counts.new_count + self.report.counts.updated_count)
 
     def _interrupted(self, failure: BaseException) -> None:
         """Record why the run stopped; the batches already committed stay, the rest resumes."""
@@ -359,6 +380,19 @@ def _checkpoint_wal(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+#: Rows written by one import after which PostgreSQL's planner statistics are refreshed.
+ANALYZE_AFTER = 10_000
+
+
+def _refresh_statistics(engine: Engine, written: int) -> None:
+    """After a big import, give PostgreSQL's planner the table's new shape at once rather
+    than when autovacuum gets to it: every query that follows (the next import's lookups,
+    search, listings) is planned on it. SQLite plans without statistics here."""
+    if engine.dialect.name == "postgresql" and written >= ANALYZE_AFTER:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE evidence, account, person")
 
 
 def _size(path: Path) -> int:

@@ -92,20 +92,31 @@ def existing(
     return found
 
 
+POSTGRES_UNMATCHED = (
+    "SELECT t.external_id, e.id FROM unnest(%s::text[], %s::text[]) AS t(external_id, row_hash) "
+    "LEFT JOIN LATERAL (SELECT id, row_hash FROM evidence WHERE workspace_id = %s AND source_key = %s "
+    "AND external_id = t.external_id OFFSET 0) AS e ON true "
+    "WHERE e.row_hash IS DISTINCT FROM t.row_hash"
+)
+
+
 def unmatched(
     connection: sa.Connection, workspace_id: uuid.UUID, source_key: str, rows: Sequence[tuple[str, str | None]]
 ) -> dict[str, Any]:
     """Of these (external id, row hash) pairs, the ones whose stored row is missing (→ None)
     or differs (→ its id, as the driver returns it). The comparison runs in the database,
-    so an unchanged row costs an index probe and nothing in Python."""
+    so an unchanged row costs an index probe and nothing in Python.
+
+    On PostgreSQL the probe is a LATERAL subquery fenced with ``OFFSET 0``: joined plainly,
+    a table without statistics (as right after a bulk load, before autovacuum's ANALYZE)
+    was planned as a scan of the whole source's index range per batch, which made a
+    million-row import quadratic (175 ms against 53 ms per 10,000 ids at 200,000 rows)."""
     raw = connection.connection.driver_connection
     assert raw is not None
     if connection.dialect.name == "postgresql":
         with raw.cursor() as cursor:
             cursor.execute(
-                "SELECT t.external_id, e.id FROM unnest(%s::text[], %s::text[]) AS t(external_id, row_hash) "
-                "LEFT JOIN evidence e ON e.workspace_id = %s AND e.source_key = %s AND e.external_id = t.external_id "
-                "WHERE e.row_hash IS DISTINCT FROM t.row_hash",
+                POSTGRES_UNMATCHED,
                 ([key for key, _ in rows], [digest for _, digest in rows], workspace_id, source_key),
             )
             return dict(cursor.fetchall())
