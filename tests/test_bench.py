@@ -1,0 +1,44 @@
+"""The benchmarks still run (on tiny sizes): a benchmark that rots is a figure nobody can
+measure again. Their figures are not checked here; docs/performance.md records them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from grounded.demo.build import DemoOptions
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+@pytest.mark.slow
+def test_the_import_benchmark_runs_and_reports_its_figures(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "import_tickets.py"), "--rows", "3000", "--no-postgres"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("floor: sqlite3 .import") for line in lines), result.stdout
+    assert any("new 3,000 unchanged 0" in line for line in lines), result.stdout
+    assert any("new 0 unchanged 3,000" in line for line in lines), result.stdout
+
+
+@pytest.mark.slow
+def test_the_demo_benchmark_times_each_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(BENCH))
+    import demo_build
+
+    small = DemoOptions(as_of=date(2026, 11, 26), events=2000)  # the company at full size, few events
+    stages = demo_build.stage_times(tmp_path, small)
+    assert list(stages)[-1] == "finish"
+    assert {"tickets", "events"} <= set(stages), stages
+    assert all(seconds >= 0 for seconds in stages.values())
