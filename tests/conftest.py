@@ -28,12 +28,16 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_settings(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No test reads or writes the real config file or data directory."""
     for name in ("GROUNDED_DATABASE_URL", "GROUNDED_WORKSPACE", "GROUNDED_USER", "GROUNDED_DEBUG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GROUNDED_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("GROUNDED_CONFIG", str(tmp_path / "config.toml"))
+    # Built embedding models are shared by the tests (building one takes seconds).
+    monkeypatch.setenv("GROUNDED_MODEL_DIR", str(tmp_path_factory.getbasetemp().parent / "grounded-models"))
 
 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:

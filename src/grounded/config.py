@@ -29,6 +29,10 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def default_model_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / "models"
+
+
 def config_path() -> Path:
     """Where the config file lives: ``$GROUNDED_CONFIG`` or the per-user config directory."""
     explicit = os.environ.get(CONFIG_ENV)
@@ -45,6 +49,10 @@ class Settings(BaseModel):
     data_dir: Path = Field(
         default_factory=default_data_dir,
         description="Directory for the default SQLite database and the event store.",
+    )
+    model_dir: Path = Field(
+        default_factory=default_model_dir,
+        description="Where embedding models built from their installed packages are kept (a cache: safe to delete).",
     )
     database_url: str | None = Field(
         default=None,

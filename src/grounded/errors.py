@@ -11,7 +11,8 @@ HTTP statuses in one place. Nothing below knows about either.
     │   └── ImmutableRecord       an accepted decision or a plan is frozen     (5)
     ├── ImportRejected            a file that cannot be imported at all        (4)
     ├── NoWorkspace               no workspace selected or none exists         (6)
-    └── DatabaseNotReady          unreachable, missing or outdated database    (7)
+    ├── DatabaseNotReady          unreachable, missing or outdated database    (7)
+    └── ModelUnavailable          an embedding model not installed or damaged  (8)
 """
 
 from __future__ import annotations
@@ -73,3 +74,10 @@ class NoWorkspace(GroundedError):
 
 class DatabaseNotReady(GroundedError):
     exit_code = 7
+
+
+class ModelUnavailable(GroundedError):
+    """An embedding model that is not installed, or whose files are damaged; the message
+    says how to install or repair it."""
+
+    exit_code = 8

@@ -40,6 +40,7 @@ COMMANDS = {
     "export": ("grounded.cli.transfer", "export"),
     "import-workspace": ("grounded.cli.transfer", "import_workspace_command"),
     "demo": ("grounded.cli.demo", "demo"),
+    "themes": ("grounded.cli.themes", "app"),
 }
 EXIT_INTERRUPTED = 130
 

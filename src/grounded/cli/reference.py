@@ -25,6 +25,7 @@ EXIT_CODES = (
     (5, "conflict: already exists, an illegal state change, or a frozen record"),
     (6, "no workspace: none exists, or several and none selected"),
     (7, "database not ready: unreachable, not created, or an older schema"),
+    (8, "an embedding model is not installed or its files are damaged; the message says how to fix it"),
     (130, "interrupted (Ctrl-C); nothing from the command was saved"),
 )
 

@@ -22,7 +22,7 @@ from grounded.models.planning import (
 )
 from grounded.models.problem import Problem, ProblemLink, ProblemRevision
 from grounded.models.request import Request, RequestAccount
-from grounded.models.theme import EvidenceTheme, Theme, ThemeRun
+from grounded.models.theme import EvidenceTheme, EvidenceVector, Theme, ThemeRun
 from grounded.models.workspace import (
     ApiToken,
     AuditEvent,
@@ -47,6 +47,7 @@ __all__ = [
     "EventSource",
     "Evidence",
     "EvidenceTheme",
+    "EvidenceVector",
     "ExceptionDisplacedBet",
     "Experiment",
     "Increment",

@@ -68,3 +68,24 @@ class EvidenceTheme(WorkspaceScoped, Base):
         sa.ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     distance: Mapped[float | None]
+
+
+class EvidenceVector(WorkspaceScoped, Base):
+    """An evidence item's text embedding, cached per model version.
+
+    ``content_hash`` is the evidence's at the time it was embedded: when the text changes,
+    the vector is stale and made again; nothing else is. A derived cache, so workspace
+    export leaves it out (it is made again on the other side)."""
+
+    __tablename__ = "evidence_vector"
+    __table_args__ = (sa.Index("ix_evidence_vector_workspace_model", "workspace_id", "model"),)
+    WORKSPACE_INDEX: ClassVar[bool] = False
+
+    evidence_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True)
+    #: The embedder's version string, e.g. ``all-MiniLM-L6-v2/0.1.0/b1/int8``.
+    model: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    #: float32 values, little-endian, ``dimension`` of them.
+    dimension: Mapped[int]
+    vector: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

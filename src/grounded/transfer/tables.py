@@ -9,11 +9,13 @@ from grounded.db.base import Base
 
 #: Global tables written separately: the workspace row itself and the users it refers to.
 GLOBAL = ("workspace", "user")
+#: Derived caches, made again where the workspace lands (embeddings per model version).
+DERIVED = ("evidence_vector",)
 
 
 def workspace_tables() -> list[sa.Table]:
     """Every table scoped by ``workspace_id``, parents before children."""
-    return [t for t in Base.metadata.sorted_tables if "workspace_id" in t.c and t.name not in GLOBAL]
+    return [t for t in Base.metadata.sorted_tables if "workspace_id" in t.c and t.name not in GLOBAL + DERIVED]
 
 
 def by_name() -> dict[str, sa.Table]:

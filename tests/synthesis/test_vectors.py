@@ -1,0 +1,134 @@
+"""Evidence vectors: only what is new or changed is embedded, per model version, and an
+interrupted run keeps what it finished. Real model (fp32 MiniLM), real databases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy.engine import Engine
+
+from grounded.db.engine import session_scope
+from grounded.evidence import service as evidence
+from grounded.evidence.schemas import EvidenceUpdate
+from grounded.models import Workspace
+from grounded.synthesis import vectors
+from grounded.synthesis.embeddings.minilm import MiniLM
+from tests.conftest import BACKENDS, fresh_database
+from tests.factories import make_actor, make_evidence, make_workspace
+
+TEXTS = [
+    "We rebuild the revenue spreadsheet every Monday.",
+    "The CSV export times out for big accounts.",
+    "Login with SSO fails after the update.",
+    "Invoices show the wrong VAT number.",
+    "Please add a dark mode.",
+]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A database of each kind for this module: its runs commit, so not the shared one."""
+    with fresh_database(request.param, tmp_path_factory.mktemp("vectors")) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> MiniLM:
+    return MiniLM(tmp_path_factory.getbasetemp().parent / "grounded-models", quantized=False)
+
+
+def _workspace(engine: Engine, texts: Sequence[str], title: str = "") -> tuple[uuid.UUID, list[uuid.UUID]]:
+    with session_scope(engine) as session:
+        actor = make_actor(session)
+        workspace = make_workspace(session, actor)
+        ids = [make_evidence(session, workspace, actor, text=text, title=title).id for text in texts]
+        return workspace.id, ids
+
+
+def test_a_second_run_embeds_nothing_and_vectors_come_back_in_order(engine: Engine, model: MiniLM) -> None:
+    workspace_id, ids = _workspace(engine, TEXTS)
+    first = vectors.ensure(engine, workspace_id, model)
+    assert (first.evidence, first.embedded, first.reused) == (5, 5, 0)
+    second = vectors.ensure(engine, workspace_id, model)
+    assert (second.evidence, second.embedded, second.reused) == (5, 0, 5)
+    with session_scope(engine) as session:
+        loaded_ids, matrix = vectors.load(session, workspace_id, model.version)
+    assert loaded_ids == ids
+    assert matrix.shape == (5, 384)
+    assert np.allclose(matrix, model.embed(TEXTS), atol=1e-6)
+
+
+def test_an_edited_text_is_embedded_again_and_nothing_else(engine: Engine, model: MiniLM) -> None:
+    workspace_id, ids = _workspace(engine, TEXTS)
+    vectors.ensure(engine, workspace_id, model)
+    with session_scope(engine) as session:
+        actor = make_actor(session)
+        workspace = session.get(Workspace, workspace_id)
+        assert workspace is not None
+        item = evidence.get(session, workspace, ids[1])
+        update = EvidenceUpdate(text="Exports to Excel lose the totals row.")
+        evidence.update(session, workspace, item, data=update, actor=actor)
+        _, stale = vectors.pending(session, workspace_id, model.version)
+        assert stale == [ids[1]]
+        _, before = vectors.load(session, workspace_id, model.version)
+    assert before.shape == (4, 384)  # the stale vector is not handed out
+    report = vectors.ensure(engine, workspace_id, model)
+    assert (report.embedded, report.reused) == (1, 4)
+    with session_scope(engine) as session:
+        _, matrix = vectors.load(session, workspace_id, model.version)
+    assert np.allclose(matrix[1], model.embed(["Exports to Excel lose the totals row."])[0], atol=1e-6)
+
+
+def test_another_model_keeps_its_own_vectors(engine: Engine, model: MiniLM, tmp_path: Path) -> None:
+    workspace_id, _ = _workspace(engine, TEXTS[:2])
+    quantized = MiniLM(model.cache_dir, quantized=True)
+    assert quantized.version != model.version
+    vectors.ensure(engine, workspace_id, model)
+    report = vectors.ensure(engine, workspace_id, quantized)
+    assert (report.embedded, report.reused) == (2, 0)
+    with session_scope(engine) as session:
+        _, fp32 = vectors.load(session, workspace_id, model.version)
+        _, int8 = vectors.load(session, workspace_id, quantized.version)
+    assert 0.95 < float((fp32 * int8).sum(axis=1).min()) < 1.0
+
+
+def test_an_interrupted_run_keeps_its_finished_chunks(
+    engine: Engine, model: MiniLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace_id, _ = _workspace(engine, TEXTS)
+    monkeypatch.setattr(vectors, "CHUNK", 2)
+    calls = {"n": 0}
+    real_embed = model.embed
+
+    def embed_then_stop(texts: Sequence[str], progress: vectors.Progress | None = None) -> np.ndarray:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real_embed(texts, progress)
+
+    monkeypatch.setattr(model, "embed", embed_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        vectors.ensure(engine, workspace_id, model)
+    monkeypatch.setattr(model, "embed", real_embed)
+    report = vectors.ensure(engine, workspace_id, model)
+    assert (report.embedded, report.reused) == (3, 2)
+
+
+def test_the_title_leads_the_embedded_text_when_it_adds_something() -> None:
+    assert vectors.text_of("Export broken", "It times out.") == "Export broken. It times out."
+    assert vectors.text_of("Export broken", "Export broken since Monday") == "Export broken since Monday"
+    assert vectors.text_of("", "  only text ") == "only text"
+    assert vectors.text_of("Only a title", "") == "Only a title"
+
+
+def test_an_empty_workspace_embeds_nothing(engine: Engine, model: MiniLM) -> None:
+    workspace_id, _ = _workspace(engine, [])
+    report = vectors.ensure(engine, workspace_id, model)
+    assert (report.evidence, report.embedded, report.texts_per_second) == (0, 0, 0.0)
+    with session_scope(engine) as session:
+        ids, matrix = vectors.load(session, workspace_id, model.version)
+    assert (ids, matrix.shape) == ([], (0, 0))
