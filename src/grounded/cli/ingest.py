@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
 from grounded.cli.context import in_workspace, state
-from grounded.cli.output import console, done, emit_json, excerpt, fields, page_caption, table
+from grounded.cli.output import console, counting_bar, done, emit_json, excerpt, fields, page_caption, table
 from grounded.core.pagination import PageParams
 from grounded.errors import InvalidInput
 from grounded.ingest import detect as detection
@@ -117,26 +116,8 @@ def _mapping(preset: str | None, path: Path | None, source: str | None) -> mappi
 def _progress(file: Path, *, quiet: bool) -> Iterator[Callable[[int], None]]:
     from grounded.ingest.readers import estimate_rows
 
-    if quiet:
-        yield lambda _rows: None
-        return
-    bar = Progress(
-        TextColumn("importing {task.fields[name]}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    )
-    task = bar.add_task("import", total=estimate_rows(file), name=file.name, rate="")
-    with bar:
-
-        def advance(rows: int) -> None:
-            bar.advance(task, rows)
-            speed = bar.tasks[0].speed
-            bar.update(task, rate=f"{speed:,.0f} rows/s" if speed else "")
-
+    total = None if quiet else estimate_rows(file)
+    with counting_bar(f"importing {file.name}", total, unit="rows", quiet=quiet) as advance:
         yield advance
 
 

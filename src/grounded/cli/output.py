@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -105,3 +106,32 @@ def error(message: str) -> None:
 
 def escape(text: str) -> str:
     return text.replace("[", r"\[")
+
+
+@contextmanager
+def counting_bar(label: str, total: int | None, *, unit: str, quiet: bool = False) -> Iterator[Callable[[int], None]]:
+    """A transient progress bar (done / total, rate, time left); yields ``advance(n)``.
+    Quiet (for ``--json``) yields a function that does nothing."""
+    if quiet:
+        yield lambda _n: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn(label.replace("[", r"\[")),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task(label, total=total, rate="")
+    with bar:
+
+        def advance(count: int) -> None:
+            bar.advance(task, count)
+            speed = bar.tasks[0].speed
+            bar.update(task, rate=f"{speed:,.0f} {unit}/s" if speed else "")
+
+        yield advance

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from grounded.cli.context import in_workspace, state
-from grounded.cli.output import console, done, emit_json, table
+from grounded.cli.output import console, counting_bar, done, emit_json, table
 from grounded.synthesis import embeddings, vectors
 
 app = typer.Typer(
@@ -40,24 +39,7 @@ def embed(
     embedder = embeddings.embedder(model, current.settings.model_dir)
     with current.session() as session:
         _, todo = vectors.pending(session, workspace_id, embedder.version)
-    bar = Progress(
-        TextColumn("embedding"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=as_json,
-    )
-    task = bar.add_task("embed", total=len(todo), rate="")
-
-    def advance(count: int) -> None:
-        bar.advance(task, count)
-        speed = bar.tasks[0].speed
-        bar.update(task, rate=f"{speed:,.0f} texts/s" if speed else "")
-
-    with bar:
+    with counting_bar("embedding", len(todo), unit="texts", quiet=as_json) as advance:
         report = vectors.ensure(current.engine, workspace_id, embedder, progress=advance)
     figures = {
         "model": report.model,
