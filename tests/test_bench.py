@@ -42,3 +42,19 @@ def test_the_demo_benchmark_times_each_stage(tmp_path: Path, monkeypatch: pytest
     assert list(stages)[-1] == "finish"
     assert {"tickets", "events"} <= set(stages), stages
     assert all(seconds >= 0 for seconds in stages.values())
+
+
+@pytest.mark.slow
+def test_the_embedding_benchmark_runs_and_reports_its_figures(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "embed_speed.py"), "--limit", "40", "--clinc-limit", "40"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "CLINC150 test: 40 texts" in result.stdout
+    assert "demo tickets: 40 texts" in result.stdout
+    assert result.stdout.count("int8 against fp32: cosine mean 0.9") == 2, result.stdout
