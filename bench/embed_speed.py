@@ -26,7 +26,8 @@ from grounded.synthesis.embeddings.minilm import MiniLM
 from machine import describe
 
 HERE = Path(__file__).resolve().parent
-CLINC = HERE.parent.parent / "shared" / "data" / "intent-clustering" / "clinc150_data_full.json"
+#: The labelled sets beside the project (../shared/data/intent-clustering), or --data.
+DATA = HERE.parent.parent / "shared" / "data" / "intent-clustering"
 
 PEER = r"""
 import json, sys, time, os
@@ -47,8 +48,12 @@ print(json.dumps({"seconds": seconds}))
 """
 
 
-def clinc_texts() -> list[str]:
-    data = json.loads(CLINC.read_text(encoding="utf-8"))
+def clinc_texts(directory: Path) -> list[str] | None:
+    path = directory / "clinc150_data_full.json"
+    if not path.is_file():
+        print(f"CLINC150 test: not found at {path} (give --data): skipped")
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
     return [text for text, _label in data["test"]]
 
 
@@ -94,15 +99,18 @@ def main() -> None:
     parser.add_argument("--peer-python", help="an interpreter with sentence-transformers and torch")
     parser.add_argument("--limit", type=int, default=6400, help="tickets to embed")
     parser.add_argument("--clinc-limit", type=int, default=4500, help="CLINC150 test utterances to embed")
+    parser.add_argument("--data", type=Path, default=DATA, help="folder with clinc150_data_full.json")
     args = parser.parse_args()
     print(f"machine: {describe()}")
     with tempfile.TemporaryDirectory() as models:
         fp32 = MiniLM(Path(models), quantized=False)
         int8 = MiniLM(Path(models), quantized=True)
         for name, texts in (
-            ("CLINC150 test", clinc_texts()[: args.clinc_limit]),
+            ("CLINC150 test", (clinc_texts(args.data) or [])[: args.clinc_limit]),
             ("demo tickets", ticket_texts(args.limit)),
         ):
+            if not texts:
+                continue
             fp32.load()
             tokens = sum(len(e.ids) for e in fp32._tokenizer.encode_batch(texts))
             print(f"{name}: {len(texts):,} texts, {tokens / len(texts):.0f} tokens each on average")
