@@ -112,7 +112,7 @@ def main() -> None:
             if not texts:
                 continue
             fp32.load()
-            tokens = sum(len(e.ids) for e in fp32._tokenizer.encode_batch(texts))
+            tokens = sum(sum(e.attention_mask) for e in fp32._tokenizer.encode_batch(texts))
             print(f"{name}: {len(texts):,} texts, {tokens / len(texts):.0f} tokens each on average")
             fp32_seconds, fp32_vectors = timed(fp32, texts)
             int8_seconds, int8_vectors = timed(int8, texts)
