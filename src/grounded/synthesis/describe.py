@@ -30,38 +30,51 @@ FILLER = frozenset(
 _WORD = r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b"
 
 
-def distinctive_terms(texts_by_theme: Mapping[int, Sequence[str]], *, top: int = 6) -> dict[int, list[str]]:
-    """The ``top`` most distinctive terms (words and two-word phrases) of each theme."""
+def distinctive_terms(
+    texts_by_theme: Mapping[int, Sequence[str]], *, top: int = 6, share: float = 0.03
+) -> dict[int, list[str]]:
+    """The ``top`` most distinctive terms (words and two-word phrases) of each theme.
+
+    Counts are of texts, not occurrences (a word repeated in one ticket counts once), and a
+    term must appear in at least two of the theme's texts and ``share`` of them: a typo or
+    one customer's name does not label a theme."""
+    from scipy import sparse
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
     themes = [theme for theme, texts in texts_by_theme.items() if texts]
     if not themes:
         return {}
-    documents = [" ".join(texts_by_theme[theme]) for theme in themes]
+    texts = [text for theme in themes for text in texts_by_theme[theme]]
+    owner = np.repeat(np.arange(len(themes)), [len(texts_by_theme[theme]) for theme in themes])
     vectorizer = CountVectorizer(
         lowercase=True,
         token_pattern=_WORD,
         stop_words=sorted(ENGLISH_STOP_WORDS | FILLER),
         ngram_range=(1, 2),
-        min_df=1,
+        binary=True,
     )
     try:
-        counts = vectorizer.fit_transform(documents).astype(np.float64)
+        present = vectorizer.fit_transform(texts)
     except ValueError:  # nothing but stop words and numbers
         return {theme: [] for theme in themes}
+    membership = sparse.csr_matrix(
+        (np.ones(len(texts), dtype=np.float64), (owner, np.arange(len(texts)))), shape=(len(themes), len(texts))
+    )
+    counts = (membership @ present).tocsr()
     terms = vectorizer.get_feature_names_out()
     lengths = np.asarray(counts.sum(axis=1)).ravel()
     frequency = np.asarray(counts.sum(axis=0)).ravel()
-    average = lengths.mean()
-    idf = np.log1p(average / np.maximum(frequency, 1.0))
+    idf = np.log1p(lengths.mean() / np.maximum(frequency, 1.0))
     out: dict[int, list[str]] = {}
     for row, theme in enumerate(themes):
         line = counts.getrow(row)
-        if not lengths[row]:
+        enough = max(2.0, share * len(texts_by_theme[theme]))
+        keep = line.data >= enough
+        if not lengths[row] or not keep.any():
             out[theme] = []
             continue
-        weights = (line.data / lengths[row]) * idf[line.indices]
-        ranked = [str(terms[line.indices[i]]) for i in np.argsort(-weights, kind="stable")]
+        weights = (line.data[keep] / lengths[row]) * idf[line.indices[keep]]
+        ranked = [str(terms[line.indices[keep][i]]) for i in np.argsort(-weights, kind="stable")]
         out[theme] = _without_repeats(ranked, top)
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -130,3 +131,29 @@ def update(session: Session, theme: Theme, *, data: ThemeUpdate, actor: Actor) -
     """Give a theme a human name (it survives re-runs with the theme's key)."""
     crud.update(session, theme, actor=actor, changes=data.model_dump(exclude_unset=True))
     return theme
+
+
+def top_level(session: Session, run: ThemeRun, *, limit: int = 50) -> list[Theme]:
+    """A run's themes (not sub-themes), largest first."""
+    return list(
+        session.scalars(
+            sa.select(Theme)
+            .where(Theme.run_id == run.id, Theme.parent_id.is_(None))
+            .order_by(Theme.size.desc(), Theme.number)
+            .limit(limit)
+        )
+    )
+
+
+def hierarchy(session: Session, run: ThemeRun) -> list[dict[str, Any]]:
+    """A run's themes with their sub-themes, largest first at each level."""
+    every = list(
+        session.scalars(sa.select(Theme).where(Theme.run_id == run.id).order_by(Theme.size.desc(), Theme.number))
+    )
+
+    def node(theme: Theme) -> dict[str, Any]:
+        return {"key": theme.key, "label": theme.name or theme.label, "size": theme.size}
+
+    return [
+        {**node(t), "children": [node(c) for c in every if c.parent_id == t.id]} for t in every if t.parent_id is None
+    ]
