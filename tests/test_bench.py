@@ -58,3 +58,31 @@ def test_the_embedding_benchmark_runs_and_reports_its_figures(tmp_path: Path) ->
     assert "demo tickets: 40 texts" in result.stdout
     corpora = 2 if "CLINC150 test: 40 texts" in result.stdout else 1  # the labelled sets sit beside the project
     assert result.stdout.count("int8 against fp32: cosine mean 0.9") == corpora, result.stdout
+
+
+@pytest.mark.slow
+def test_the_theme_quality_benchmark_runs_on_any_labelled_file(tmp_path: Path) -> None:
+    rows = ["text,label"]
+    for n in range(12):
+        rows += [f"csv export times out again {n},export", f"sso login fails for user {n},login"]
+    labelled = tmp_path / "labelled.csv"
+    labelled.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "assignments.csv"
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "themes_quality.py"), "--file", str(labelled), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "grounded (not told k)                  themes    2  NMI 100.0" in result.stdout, result.stdout
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "text,label,theme"
+    assert len(lines) == 25
+    themes_of = {line.split(",")[1]: set() for line in lines[1:]}
+    for line in lines[1:]:
+        themes_of[line.split(",")[1]].add(line.split(",")[2])
+    assert all(len(found) == 1 for found in themes_of.values())
+    assert themes_of["export"] != themes_of["login"]
