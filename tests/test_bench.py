@@ -15,16 +15,16 @@ from grounded.demo.build import DemoOptions
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
+def _run(command: list[str], directory: Path) -> subprocess.CompletedProcess[str]:
+    """A benchmark script, as a person runs it, from another directory."""
+    return subprocess.run(
+        [sys.executable, *command], capture_output=True, text=True, timeout=600, check=False, cwd=directory
+    )
+
+
 @pytest.mark.slow
 def test_the_import_benchmark_runs_and_reports_its_figures(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, str(BENCH / "import_tickets.py"), "--rows", "3000", "--no-postgres"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=tmp_path,
-    )
+    result = _run([str(BENCH / "import_tickets.py"), "--rows", "3000", "--no-postgres"], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
     assert any(line.startswith("floor: sqlite3 .import") for line in lines), result.stdout
@@ -46,14 +46,7 @@ def test_the_demo_benchmark_times_each_stage(tmp_path: Path, monkeypatch: pytest
 
 @pytest.mark.slow
 def test_the_embedding_benchmark_runs_and_reports_its_figures(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, str(BENCH / "embed_speed.py"), "--limit", "40", "--clinc-limit", "40"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=tmp_path,
-    )
+    result = _run([str(BENCH / "embed_speed.py"), "--limit", "40", "--clinc-limit", "40"], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "demo tickets: 40 texts" in result.stdout
     corpora = 2 if "CLINC150 test: 40 texts" in result.stdout else 1  # the labelled sets sit beside the project
@@ -68,14 +61,7 @@ def test_the_theme_quality_benchmark_runs_on_any_labelled_file(tmp_path: Path) -
     labelled = tmp_path / "labelled.csv"
     labelled.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "assignments.csv"
-    result = subprocess.run(
-        [sys.executable, str(BENCH / "themes_quality.py"), "--file", str(labelled), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=tmp_path,
-    )
+    result = _run([str(BENCH / "themes_quality.py"), "--file", str(labelled), "--out", str(out)], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "grounded (not told k)                  themes    2  NMI 100.0" in result.stdout, result.stdout
     lines = out.read_text(encoding="utf-8").splitlines()

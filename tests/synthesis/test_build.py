@@ -4,8 +4,6 @@ from their words, identities kept across runs, too little evidence refused."""
 from __future__ import annotations
 
 import itertools
-import uuid
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -18,8 +16,8 @@ from grounded.synthesis.build import build
 from grounded.synthesis.embeddings.minilm import MiniLM
 from grounded.synthesis.profile import profile
 from grounded.synthesis.schemas import ThemeUpdate
-from tests.conftest import BACKENDS, fresh_database
-from tests.factories import make_actor, make_evidence, make_workspace
+from tests.factories import make_actor
+from tests.synthesis.conftest import workspace_with
 
 TOPICS = {
     "export": [
@@ -55,28 +53,8 @@ TOPICS = {
 }
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    with fresh_database(request.param, tmp_path_factory.mktemp("themes")) as engine:
-        yield engine
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory) -> MiniLM:
-    return MiniLM(tmp_path_factory.getbasetemp().parent / "grounded-models", quantized=False)
-
-
-def _workspace(engine: Engine, texts: list[str]) -> uuid.UUID:
-    with session_scope(engine) as session:
-        actor = make_actor(session)
-        workspace = make_workspace(session, actor)
-        for text in texts:
-            make_evidence(session, workspace, actor, text=text)
-        return workspace.id
-
-
 def test_themes_are_found_labelled_and_keep_their_keys(engine: Engine, model: MiniLM) -> None:
-    workspace_id = _workspace(engine, list(itertools.chain(*TOPICS.values())))
+    workspace_id, _ = workspace_with(engine, list(itertools.chain(*TOPICS.values())))
     with session_scope(engine) as session:
         actor = make_actor(session)
     report = build(engine, workspace_id, model, actor=actor)
@@ -110,7 +88,7 @@ def test_themes_are_found_labelled_and_keep_their_keys(engine: Engine, model: Mi
 
 
 def test_too_little_evidence_is_refused_with_a_reason(engine: Engine, model: MiniLM) -> None:
-    workspace_id = _workspace(engine, TOPICS["export"])
+    workspace_id, _ = workspace_with(engine, TOPICS["export"])
     with session_scope(engine) as session:
         actor = make_actor(session)
     with pytest.raises(InvalidInput, match="the workspace has 8 evidence items; themes need at least 20"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from grounded.synthesis.describe import distinctive_terms, label, representatives
 from grounded.synthesis.embeddings.minilm import MiniLM
@@ -60,11 +59,6 @@ def test_themes_without_words_get_an_honest_label() -> None:
     assert terms == {1: []}
     assert label([]) == "(no distinctive words)"
     assert distinctive_terms({}) == {}
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory) -> MiniLM:
-    return MiniLM(tmp_path_factory.getbasetemp().parent / "grounded-models", quantized=False)
 
 
 def test_representatives_are_central_then_diverse_and_never_duplicates(model: MiniLM) -> None:

@@ -3,8 +3,7 @@ interrupted run keeps what it finished. Real model (fp32 MiniLM), real databases
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +16,8 @@ from grounded.evidence.schemas import EvidenceUpdate
 from grounded.models import Workspace
 from grounded.synthesis import vectors
 from grounded.synthesis.embeddings.minilm import MiniLM
-from tests.conftest import BACKENDS, fresh_database
-from tests.factories import make_actor, make_evidence, make_workspace
+from tests.factories import make_actor
+from tests.synthesis.conftest import workspace_with
 
 TEXTS = [
     "We rebuild the revenue spreadsheet every Monday.",
@@ -29,28 +28,8 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """A database of each kind for this module: its runs commit, so not the shared one."""
-    with fresh_database(request.param, tmp_path_factory.mktemp("vectors")) as engine:
-        yield engine
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory) -> MiniLM:
-    return MiniLM(tmp_path_factory.getbasetemp().parent / "grounded-models", quantized=False)
-
-
-def _workspace(engine: Engine, texts: Sequence[str], title: str = "") -> tuple[uuid.UUID, list[uuid.UUID]]:
-    with session_scope(engine) as session:
-        actor = make_actor(session)
-        workspace = make_workspace(session, actor)
-        ids = [make_evidence(session, workspace, actor, text=text, title=title).id for text in texts]
-        return workspace.id, ids
-
-
 def test_a_second_run_embeds_nothing_and_vectors_come_back_in_order(engine: Engine, model: MiniLM) -> None:
-    workspace_id, ids = _workspace(engine, TEXTS)
+    workspace_id, ids = workspace_with(engine, TEXTS)
     first = vectors.ensure(engine, workspace_id, model)
     assert (first.evidence, first.embedded, first.reused) == (5, 5, 0)
     second = vectors.ensure(engine, workspace_id, model)
@@ -63,7 +42,7 @@ def test_a_second_run_embeds_nothing_and_vectors_come_back_in_order(engine: Engi
 
 
 def test_an_edited_text_is_embedded_again_and_nothing_else(engine: Engine, model: MiniLM) -> None:
-    workspace_id, ids = _workspace(engine, TEXTS)
+    workspace_id, ids = workspace_with(engine, TEXTS)
     vectors.ensure(engine, workspace_id, model)
     with session_scope(engine) as session:
         actor = make_actor(session)
@@ -84,7 +63,7 @@ def test_an_edited_text_is_embedded_again_and_nothing_else(engine: Engine, model
 
 
 def test_another_model_keeps_its_own_vectors(engine: Engine, model: MiniLM, tmp_path: Path) -> None:
-    workspace_id, _ = _workspace(engine, TEXTS[:2])
+    workspace_id, _ = workspace_with(engine, TEXTS[:2])
     quantized = MiniLM(model.cache_dir, quantized=True)
     assert quantized.version != model.version
     vectors.ensure(engine, workspace_id, model)
@@ -99,7 +78,7 @@ def test_another_model_keeps_its_own_vectors(engine: Engine, model: MiniLM, tmp_
 def test_an_interrupted_run_keeps_its_finished_chunks(
     engine: Engine, model: MiniLM, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    workspace_id, _ = _workspace(engine, TEXTS)
+    workspace_id, _ = workspace_with(engine, TEXTS)
     monkeypatch.setattr(vectors, "CHUNK", 2)
     calls = {"n": 0}
     real_embed = model.embed
@@ -126,7 +105,7 @@ def test_the_title_leads_the_embedded_text_when_it_adds_something() -> None:
 
 
 def test_an_empty_workspace_embeds_nothing(engine: Engine, model: MiniLM) -> None:
-    workspace_id, _ = _workspace(engine, [])
+    workspace_id, _ = workspace_with(engine, [])
     report = vectors.ensure(engine, workspace_id, model)
     assert (report.evidence, report.embedded, report.texts_per_second) == (0, 0, 0.0)
     with session_scope(engine) as session:

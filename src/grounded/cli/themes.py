@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import Engine
 
 from grounded.cli.context import in_workspace, state
 from grounded.cli.output import console, counting_bar, done, emit_json, excerpt, fields, table
+from grounded.core.actor import Actor
 from grounded.synthesis import embeddings, themes, vectors
+from grounded.synthesis.vectors import Embedder
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -20,6 +26,29 @@ ModelOption = Annotated[
     str,
     typer.Option(help="Embedding model: " + "; ".join(f"{k}: {v}" for k, v in embeddings.MODELS.items()) + "."),
 ]
+
+
+@dataclasses.dataclass
+class _Job:
+    """What embedding and building share: the workspace, who acts, the embedder, and how
+    many texts it has to embed (for the progress bar)."""
+
+    engine: Engine
+    workspace_id: uuid.UUID
+    actor: Actor
+    embedder: Embedder
+    pending: int
+
+    @classmethod
+    def start(cls, model: str) -> _Job:
+        current = state()
+        with in_workspace() as (session, workspace, actor):
+            embedder = embeddings.embedder(model, current.settings.model_dir)
+            _, todo = vectors.pending(session, workspace.id, embedder.version)
+            return cls(current.engine, workspace.id, actor, embedder, len(todo))
+
+    def bar(self, *, quiet: bool) -> AbstractContextManager[Callable[[int], None]]:
+        return counting_bar("embedding", self.pending, unit="texts", quiet=quiet)
 
 
 @app.command("embed")
@@ -34,14 +63,9 @@ def embed(
 
     Example: grounded themes embed
     """
-    current = state()
-    with in_workspace() as (_, workspace, _actor):
-        workspace_id = workspace.id
-    embedder = embeddings.embedder(model, current.settings.model_dir)
-    with current.session() as session:
-        _, todo = vectors.pending(session, workspace_id, embedder.version)
-    with counting_bar("embedding", len(todo), unit="texts", quiet=as_json) as advance:
-        report = vectors.ensure(current.engine, workspace_id, embedder, progress=advance)
+    job = _Job.start(model)
+    with job.bar(quiet=as_json) as advance:
+        report = vectors.ensure(job.engine, job.workspace_id, job.embedder, progress=advance)
     figures = {
         "model": report.model,
         "evidence": report.evidence,
@@ -81,14 +105,9 @@ def build(
     """
     from grounded.synthesis.build import build as build_themes
 
-    current = state()
-    with in_workspace() as (_, workspace, actor):
-        workspace_id = workspace.id
-    embedder = embeddings.embedder(model, current.settings.model_dir)
-    with current.session() as session:
-        _, todo = vectors.pending(session, workspace_id, embedder.version)
-    with counting_bar("embedding", len(todo), unit="texts", quiet=as_json) as advance:
-        report = build_themes(current.engine, workspace_id, embedder, actor=actor, seed=seed, progress=advance)
+    job = _Job.start(model)
+    with job.bar(quiet=as_json) as advance:
+        report = build_themes(job.engine, job.workspace_id, job.embedder, actor=job.actor, seed=seed, progress=advance)
     if as_json:
         emit_json(report.__dict__ | {"seconds": round(report.seconds, 1)})
         return
