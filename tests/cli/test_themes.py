@@ -13,11 +13,11 @@ def test_embed_then_embed_again(ready: Invoke) -> None:
         ready("evidence", "add", text, "--kind", "ticket")
     first = ready("themes", "embed", "--json").json()
     assert (first["evidence"], first["embedded"], first["reused"]) == (3, 3, 0)
-    assert first["model"] == "all-MiniLM-L6-v2/0.1.0/b1/int8"
+    assert first["model"] == "all-MiniLM-L6-v2/0.1.0/b1/int8+r1"
     again = ready("themes", "embed", "--json").json()
     assert (again["embedded"], again["reused"]) == (0, 3)
     table = ready("themes", "embed", "--model", "minilm")
-    assert "Embedded 3 of 3 evidence items with all-MiniLM-L6-v2/0.1.0/b1/fp32" in table.stdout
+    assert "Embedded 3 of 3 evidence items with all-MiniLM-L6-v2/0.1.0/b1/fp32+r1" in table.stdout
 
 
 def test_an_unknown_model_is_refused(ready: Invoke) -> None:

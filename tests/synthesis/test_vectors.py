@@ -16,7 +16,7 @@ from grounded.evidence.schemas import EvidenceUpdate
 from grounded.models import Workspace
 from grounded.synthesis import vectors
 from grounded.synthesis.embeddings.minilm import MiniLM
-from tests.factories import make_actor
+from tests.factories import make_actor, make_evidence, make_workspace
 from tests.synthesis.conftest import workspace_with
 
 TEXTS = [
@@ -35,7 +35,7 @@ def test_a_second_run_embeds_nothing_and_vectors_come_back_in_order(engine: Engi
     second = vectors.ensure(engine, workspace_id, model)
     assert (second.evidence, second.embedded, second.reused) == (5, 0, 5)
     with session_scope(engine) as session:
-        loaded_ids, matrix = vectors.load(session, workspace_id, model.version)
+        loaded_ids, matrix = vectors.load(session, workspace_id, vectors.key(model))
     assert loaded_ids == ids
     assert matrix.shape == (5, 384)
     assert np.allclose(matrix, model.embed(TEXTS), atol=1e-6)
@@ -51,14 +51,14 @@ def test_an_edited_text_is_embedded_again_and_nothing_else(engine: Engine, model
         item = evidence.get(session, workspace, ids[1])
         update = EvidenceUpdate(text="Exports to Excel lose the totals row.")
         evidence.update(session, workspace, item, data=update, actor=actor)
-        _, stale = vectors.pending(session, workspace_id, model.version)
+        _, stale = vectors.pending(session, workspace_id, vectors.key(model))
         assert stale == [ids[1]]
-        _, before = vectors.load(session, workspace_id, model.version)
+        _, before = vectors.load(session, workspace_id, vectors.key(model))
     assert before.shape == (4, 384)  # the stale vector is not handed out
     report = vectors.ensure(engine, workspace_id, model)
     assert (report.embedded, report.reused) == (1, 4)
     with session_scope(engine) as session:
-        _, matrix = vectors.load(session, workspace_id, model.version)
+        _, matrix = vectors.load(session, workspace_id, vectors.key(model))
     assert np.allclose(matrix[1], model.embed(["Exports to Excel lose the totals row."])[0], atol=1e-6)
 
 
@@ -70,8 +70,8 @@ def test_another_model_keeps_its_own_vectors(engine: Engine, model: MiniLM, tmp_
     report = vectors.ensure(engine, workspace_id, quantized)
     assert (report.embedded, report.reused) == (2, 0)
     with session_scope(engine) as session:
-        _, fp32 = vectors.load(session, workspace_id, model.version)
-        _, int8 = vectors.load(session, workspace_id, quantized.version)
+        _, fp32 = vectors.load(session, workspace_id, vectors.key(model))
+        _, int8 = vectors.load(session, workspace_id, vectors.key(quantized))
     assert 0.95 < float((fp32 * int8).sum(axis=1).min()) < 1.0
 
 
@@ -102,6 +102,9 @@ def test_the_title_leads_the_embedded_text_when_it_adds_something() -> None:
     assert vectors.text_of("Export broken", "Export broken since Monday") == "Export broken since Monday"
     assert vectors.text_of("", "  only text ") == "only text"
     assert vectors.text_of("Only a title", "") == "Only a title"
+    assert vectors.text_of("NPS 9 from Acme", "Love the new charts", "survey_response") == "Love the new charts"
+    assert vectors.text_of("NPS 9 from Acme", "", "survey_response") == "NPS 9 from Acme"
+    assert vectors.text_of("Export broken", "It times out.", "ticket") == "Export broken. It times out."
 
 
 def test_an_empty_workspace_embeds_nothing(engine: Engine, model: MiniLM) -> None:
@@ -109,5 +112,20 @@ def test_an_empty_workspace_embeds_nothing(engine: Engine, model: MiniLM) -> Non
     report = vectors.ensure(engine, workspace_id, model)
     assert (report.evidence, report.embedded, report.texts_per_second) == (0, 0, 0.0)
     with session_scope(engine) as session:
-        ids, matrix = vectors.load(session, workspace_id, model.version)
+        ids, matrix = vectors.load(session, workspace_id, vectors.key(model))
     assert (ids, matrix.shape) == ([], (0, 0))
+
+
+def test_a_score_without_a_comment_is_not_embedded(engine: Engine, model: MiniLM) -> None:
+    with session_scope(engine) as session:
+        actor = make_actor(session)
+        workspace = make_workspace(session, actor)
+        make_evidence(session, workspace, actor, kind="survey_response", title="NPS 8", text="NPS 8")
+        said = make_evidence(session, workspace, actor, kind="survey_response", title="NPS 3", text="Too slow")
+        workspace_id, said_id = workspace.id, said.id
+    report = vectors.ensure(engine, workspace_id, model)
+    assert (report.evidence, report.embedded) == (1, 1)
+    with session_scope(engine) as session:
+        ids, matrix = vectors.load(session, workspace_id, vectors.key(model))
+    assert ids == [said_id]
+    assert np.allclose(matrix[0], model.embed(["Too slow"])[0], atol=1e-6)

@@ -44,7 +44,7 @@ class _Job:
         current = state()
         with in_workspace() as (session, workspace, actor):
             embedder = embeddings.embedder(model, current.settings.model_dir)
-            _, todo = vectors.pending(session, workspace.id, embedder.version)
+            _, todo = vectors.pending(session, workspace.id, vectors.key(embedder))
             return cls(current.engine, workspace.id, actor, embedder, len(todo))
 
     def bar(self, *, quiet: bool) -> AbstractContextManager[Callable[[int], None]]:

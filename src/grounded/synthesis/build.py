@@ -82,7 +82,7 @@ def build(
     say("embedding")
     embedded = vectors.ensure(engine, workspace_id, embedder, progress=progress)
     with session_scope(engine) as session:
-        ids, matrix = vectors.load(session, workspace_id, embedder.version)
+        ids, matrix = vectors.load(session, workspace_id, vectors.key(embedder))
     if len(ids) < MIN_ITEMS:
         raise InvalidInput(
             f"the workspace has {len(ids)} evidence items; themes need at least {MIN_ITEMS} to mean anything "
@@ -114,7 +114,7 @@ def build(
             session,
             workspace,
             data=ThemeRunCreate(
-                model=embedder.name, model_version=embedder.version, parameters={**found.parameters, "seed": seed}
+                model=embedder.name, model_version=vectors.key(embedder), parameters={**found.parameters, "seed": seed}
             ),
             actor=actor,
         )
@@ -127,7 +127,7 @@ def build(
         key = run.key
     return BuildReport(
         run=key,
-        model=embedder.version,
+        model=vectors.key(embedder),
         evidence=len(ids),
         embedded=embedded.embedded,
         themes=len(groups),
@@ -149,8 +149,11 @@ def _texts(session: Session, ids: Sequence[uuid.UUID]) -> list[str]:
     by_id: dict[uuid.UUID, str] = {}
     for start in range(0, len(ids), 5000):
         chunk = list(ids[start : start + 5000])
-        for row in session.execute(sa.select(Evidence.id, Evidence.title, Evidence.text).where(Evidence.id.in_(chunk))):
-            by_id[row.id] = vectors.text_of(row.title, row.text)
+        rows = session.execute(
+            sa.select(Evidence.id, Evidence.title, Evidence.text, Evidence.kind).where(Evidence.id.in_(chunk))
+        )
+        for row in rows:
+            by_id[row.id] = vectors.text_of(row.title, row.text, row.kind.value)
     return [by_id[i] for i in ids]
 
 

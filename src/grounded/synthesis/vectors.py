@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from grounded.db.engine import session_scope
 from grounded.db.types import utcnow
 from grounded.models import Evidence, EvidenceVector
+from grounded.models.enums import EvidenceKind
 
 #: Texts embedded and written per transaction.
 CHUNK = 1024
@@ -52,18 +53,42 @@ class EmbedReport:
         return self.embedded / self.seconds if self.seconds else 0.0
 
 
-def text_of(title: str, text: str) -> str:
+#: What is embedded for an evidence item (``text_of``) is part of every cached vector's key:
+#: a change to it makes every vector stale.
+RECIPE = 1
+#: Kinds whose title is not anyone's words (a survey answer's is made from its score and
+#: company: "NPS 9 from Acme"): only their text is embedded, or every answer would sit
+#: closer to every other answer than to what it is about.
+TITLE_IS_METADATA = frozenset({"survey_response"})
+
+
+def key(embedder: Embedder) -> str:
+    """The model key vectors are cached under: the embedder's version and the text recipe."""
+    return f"{embedder.version}+r{RECIPE}"
+
+
+def text_of(title: str, text: str, kind: str | None = None) -> str:
     """What is embedded for an evidence item: its text, led by its title when the title adds
-    something (a subject line usually does; a quote has none)."""
+    something (a subject line usually does; a quote has none; a survey answer's is metadata)."""
     title, text = title.strip(), text.strip()
+    if kind in TITLE_IS_METADATA and text:
+        return text
     if title and title not in text:
         return f"{title}. {text}" if text else title
     return text
 
 
+def has_words() -> sa.ColumnElement[bool]:
+    """Evidence with words of its own to embed: not a survey answer whose text is only its
+    made-up title (a score without a comment says nothing a theme could be about)."""
+    kinds = [EvidenceKind(kind) for kind in TITLE_IS_METADATA]
+    return sa.not_(sa.and_(Evidence.kind.in_(kinds), Evidence.text == Evidence.title))
+
+
 def pending(session: Session, workspace_id: uuid.UUID, model: str) -> tuple[int, list[uuid.UUID]]:
-    """(evidence in the workspace, ids of those without a current vector for ``model``)."""
-    total = session.scalar(sa.select(sa.func.count()).where(Evidence.workspace_id == workspace_id)) or 0
+    """(evidence in the workspace with words to embed, ids of those without a current vector
+    for ``model``)."""
+    total = session.scalar(sa.select(sa.func.count()).where(Evidence.workspace_id == workspace_id, has_words())) or 0
     stale = session.scalars(
         sa.select(Evidence.id)
         .outerjoin(
@@ -72,6 +97,7 @@ def pending(session: Session, workspace_id: uuid.UUID, model: str) -> tuple[int,
         )
         .where(
             Evidence.workspace_id == workspace_id,
+            has_words(),
             sa.or_(EvidenceVector.evidence_id.is_(None), EvidenceVector.content_hash != Evidence.content_hash),
         )
         .order_by(Evidence.number)
@@ -84,18 +110,22 @@ def ensure(
 ) -> EmbedReport:
     """Embed the workspace's evidence that has no current vector for this embedder."""
     started = time.perf_counter()
-    report = EmbedReport(model=embedder.version)
+    model = key(embedder)
+    report = EmbedReport(model=model)
     truncated_before = embedder.truncated
     with session_scope(engine) as session:
-        report.evidence, todo = pending(session, workspace_id, embedder.version)
+        report.evidence, todo = pending(session, workspace_id, model)
     report.reused = report.evidence - len(todo)
     for start in range(0, len(todo), CHUNK):
         ids = todo[start : start + CHUNK]
         with session_scope(engine) as session:
             rows = session.execute(
-                sa.select(Evidence.id, Evidence.title, Evidence.text, Evidence.content_hash).where(Evidence.id.in_(ids))
+                sa.select(Evidence.id, Evidence.title, Evidence.text, Evidence.kind, Evidence.content_hash).where(
+                    Evidence.id.in_(ids)
+                )
             ).all()
-            vectors = embedder.embed([text_of(r.title, r.text) for r in rows], progress=progress)
+            texts = [text_of(r.title, r.text, r.kind.value) for r in rows]
+            vectors = embedder.embed(texts, progress=progress)
             _store(session, workspace_id, embedder, rows, vectors)
         report.embedded += len(rows)
     report.truncated = embedder.truncated - truncated_before
@@ -108,7 +138,7 @@ def _store(
 ) -> None:
     ids = [r.id for r in rows]
     session.execute(
-        sa.delete(EvidenceVector).where(EvidenceVector.model == embedder.version, EvidenceVector.evidence_id.in_(ids))
+        sa.delete(EvidenceVector).where(EvidenceVector.model == key(embedder), EvidenceVector.evidence_id.in_(ids))
     )
     now = utcnow()
     session.execute(
@@ -117,7 +147,7 @@ def _store(
             {
                 "workspace_id": workspace_id,
                 "evidence_id": r.id,
-                "model": embedder.version,
+                "model": key(embedder),
                 "content_hash": r.content_hash,
                 "dimension": embedder.dimension,
                 "vector": np.ascontiguousarray(vector, dtype="<f4").tobytes(),
@@ -138,6 +168,7 @@ def load(session: Session, workspace_id: uuid.UUID, model: str) -> tuple[list[uu
             EvidenceVector.workspace_id == workspace_id,
             EvidenceVector.model == model,
             EvidenceVector.content_hash == Evidence.content_hash,
+            has_words(),
         )
         .order_by(Evidence.number)
     ).all()
