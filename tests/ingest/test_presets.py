@@ -329,3 +329,15 @@ def test_usage_events_from_parquet_are_read_by_column_with_the_same_results(
     assert sorted(stored.column("event_key").to_pylist()) == sorted(stored_by_rows.column("event_key").to_pylist())
     assert sorted(stored.column("occurred_at").to_pylist()) == sorted(stored_by_rows.column("occurred_at").to_pylist())
     assert {q.row_number for q in other.quarantined()} == {4, 6, 7, 8}  # line numbers: the header is line 1
+
+
+def test_detect_says_which_fields_it_could_not_find(tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text("ref,colour\n1,red\n2,blue\n", encoding="utf-8")
+    proposal = detect.propose(path)
+    assert proposal.preset is None
+    assert "# needed before importing: no column looks like text; name the one that holds it under fields.text" in (
+        proposal.text
+    )
+    assert "no column looks like occurred_at" in proposal.text
+    assert "TODO" not in proposal.text

@@ -141,7 +141,10 @@ def _generic(path: Path, columns: list[str], sample: list[dict[str, Any]]) -> Pr
         "attributes": attributes,
     }
     missing = [f for f in ("text", "occurred_at") if f not in matched]
-    notes = "".join(f"# TODO: no column looks like {f}; name it under fields.{f}\n" for f in missing)
+    notes = "".join(
+        f"# needed before importing: no column looks like {f}; name the one that holds it under fields.{f}\n"
+        for f in missing
+    )
     text = (
         f"# proposed mapping for {path.name}: check kind, then save and run\n"
         f"#   grounded import --mapping this.yaml {path.name}\n{notes}"

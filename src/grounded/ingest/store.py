@@ -43,21 +43,9 @@ COLUMNS = (
     "created_at",
     "updated_at",
 )
-UPDATED = (
-    "source_id",
-    "kind",
-    "mode",
-    "title",
-    "text",
-    "occurred_at",
-    "account_id",
-    "person_id",
-    "stakeholder_group_id",
-    "parent_id",
-    "attributes",
-    "content_hash",
-    "row_hash",
-    "updated_at",
+#: What an update rewrites: everything but the row's identity and when it was first stored.
+UPDATED = tuple(
+    c for c in COLUMNS if c not in ("id", "workspace_id", "number", "source_key", "external_id", "created_at")
 )
 
 
