@@ -54,6 +54,7 @@ def test_build_list_show_and_tree(ready: Invoke) -> None:
     assert first in tree.stdout
     table = ready("themes", "show", first)
     assert "do (observed)" in table.stdout
+    assert shown["sentiment"]["mean"] is None  # tickets only: nothing said to read the tone of
 
 
 def test_themes_before_any_run_and_with_too_little_evidence(ready: Invoke) -> None:
@@ -65,3 +66,56 @@ def test_themes_before_any_run_and_with_too_little_evidence(ready: Invoke) -> No
     assert "the workspace has 1 evidence items; themes need at least 20" in run.stderr
     missing = ready("themes", "show", "T-99", ok=False)
     assert missing.exit_code == 3
+
+
+def test_say_do_flags_praise_beside_struggle(ready: Invoke) -> None:
+    from tests.synthesis.test_saydo import FINE, REBUILD, SSO_DONE, SSO_SAID
+
+    for kind, texts in (("quote", FINE + SSO_SAID), ("ticket", REBUILD + SSO_DONE)):
+        for text in texts:
+            ready("evidence", "add", text, "--kind", kind)
+    ready("problem", "new", "Reports can't be reused, so people rebuild them by hand", "--struggle", "reuse reports")
+    ready("themes", "build")
+    found = ready("say-do", "P-1", "--json").json()
+    assert (found["subject"], found["verdict"], found["disagree"]) == ("P-1", "say_fine_do_struggle", True)
+    assert found["do"]["items"] == len(REBUILD)
+    assert found["analyzer"].startswith("vader/")
+    shown = ready("say-do", "P-1")
+    assert "DISAGREE" in shown.stdout
+    assert "What people do" in shown.stdout
+    refused = ready("say-do", "R-1", ok=False)
+    assert refused.exit_code == 4
+    assert "'R-1' is neither a theme (T-…) nor a problem (P-…)" in refused.stderr
+    missing = ready("say-do", "P-99", ok=False)
+    assert missing.exit_code == 3
+
+
+def test_link_suggest_accept_and_reject(ready: Invoke) -> None:
+    from tests.synthesis.test_saydo import REBUILD
+
+    ready("problem", "new", "Reports can't be reused, so people rebuild them by hand", "--struggle", "reuse reports")
+    ready("problem", "new", "Admins can't set up SSO", "--struggle", "connect SSO")
+    for text in REBUILD:
+        ready("evidence", "add", text, "--kind", "ticket")
+    for n in range(1, len(REBUILD) + 1):
+        ready("problem", "link", "P-1", f"E-{n}")
+    ready("evidence", "add", "We export every report to Excel and rebuild the layout by hand", "--kind", "quote")
+    quote = f"E-{len(REBUILD) + 1}"
+    dry = ready("link", "suggest", quote, "--dry-run", "--json").json()
+    assert dry["saved"] is False
+    assert dry["suggestions"][0]["problem"] == "P-1"
+    shown = ready("link", "suggest", quote)
+    assert "P-1" in shown.stdout
+    assert f"Next: grounded link accept {quote} P-1" in shown.stdout
+    pending = ready("link", "list", "P-1", "--status", "suggested", "--json").json()
+    assert [link["target_key"] for link in pending["links"]] == [quote]
+    assert pending["links"][0]["receipts"]["quotes"]
+    assert ready("link", "accept", quote, "P-1", "--note", "same workaround").stdout.strip().endswith("accepted.")
+    accepted = ready("link", "list", "P-1", "--status", "accepted", "--json").json()
+    assert quote in [link["target_key"] for link in accepted["links"]]
+    assert "rejected" in ready("link", "reject", quote, "P-1").stdout
+    not_linked = ready("link", "accept", quote, "P-2", ok=False)
+    assert not_linked.exit_code == 4
+    assert f"{quote} is not linked to P-2" in not_linked.stderr
+    bad = ready("link", "suggest", "X-1", ok=False)
+    assert bad.exit_code == 4

@@ -41,6 +41,8 @@ COMMANDS = {
     "import-workspace": ("grounded.cli.transfer", "import_workspace_command"),
     "demo": ("grounded.cli.demo", "demo"),
     "themes": ("grounded.cli.themes", "app"),
+    "say-do": ("grounded.cli.saydo", "say_do"),
+    "link": ("grounded.cli.link", "app"),
 }
 EXIT_INTERRUPTED = 130
 

@@ -173,6 +173,7 @@ def show(
             ("by kind", ", ".join(f"{k} {n}" for k, n in found.by_kind.items())),
             ("say (stated)", found.stated),
             ("do (observed)", found.observed),
+            ("sentiment (stated)", _tone(found.sentiment)),
             ("accounts", found.accounts),
             ("ARR touched", f"{found.arr:,}"),
             ("trend", "; ".join(trends)),
@@ -188,6 +189,14 @@ def show(
     )
     for item in found.representatives:
         console.print(f"  [bold]{item['evidence']}[/] ({item['kind']}) {excerpt(item['text'], 160)}", highlight=False)
+
+
+def _tone(found: dict[str, float | int | None]) -> str:
+    if found.get("mean") is None:
+        return ""
+    return (
+        f"{found['positive']} positive, {found['negative']} negative, {found['neutral']} neutral (mean {found['mean']})"
+    )
 
 
 @app.command("tree")

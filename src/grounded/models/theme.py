@@ -89,3 +89,22 @@ class EvidenceVector(WorkspaceScoped, Base):
     dimension: Mapped[int]
     vector: Mapped[bytes] = mapped_column(sa.LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EvidenceSentiment(WorkspaceScoped, Base):
+    """An evidence item's sentiment as an analyzer scored it, cached like its vector.
+
+    ``content_hash`` is the evidence's at the time it was scored: an edited text is scored
+    again. ``Evidence.sentiment``, when a person or an import gave one, wins over this.
+    A derived cache, so workspace export leaves it out."""
+
+    __tablename__ = "evidence_sentiment"
+    WORKSPACE_INDEX: ClassVar[bool] = True
+
+    evidence_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True)
+    #: The analyzer's version string, e.g. ``vader/3.3.2+g1``.
+    analyzer: Mapped[str] = mapped_column(sa.String(100))
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    #: From -1 (negative) to +1 (positive).
+    score: Mapped[float]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -28,7 +28,7 @@ _TARGETS: dict[str, tuple[type[Evidence] | type[Theme] | type[Request], str]] = 
 }
 
 
-def _target(session: Session, workspace: Workspace, ref: str) -> tuple[str, Any]:
+def resolve(session: Session, workspace: Workspace, ref: str) -> tuple[str, Any]:
     """(foreign-key column, target row) for ``E-12``, ``T-3`` or ``R-40``."""
     prefix = ref.strip().split("-", 1)[0].upper()
     if prefix not in _TARGETS or not keys.looks_like_key(ref):
@@ -44,7 +44,7 @@ def _target(session: Session, workspace: Workspace, ref: str) -> tuple[str, Any]
 def link(
     session: Session, workspace: Workspace, problem: Problem, *, data: ProblemLinkCreate, actor: Actor
 ) -> ProblemLink:
-    column, target = _target(session, workspace, data.target)
+    column, target = resolve(session, workspace, data.target)
     existing = session.scalars(
         sa.select(ProblemLink).where(ProblemLink.problem_id == problem.id, getattr(ProblemLink, column) == target.id)
     ).one_or_none()
@@ -71,20 +71,14 @@ def link(
     return crud.add(session, row, actor=actor)
 
 
-def review(session: Session, row: ProblemLink, *, accept: bool, actor: Actor) -> ProblemLink:
-    """Accept or reject a link (a suggestion, or a person changing their mind)."""
+def review(session: Session, row: ProblemLink, *, accept: bool, actor: Actor, note: str | None = None) -> ProblemLink:
+    """Accept or reject a link (a suggestion, or a person changing their mind); who and when
+    are recorded on the link and in the audit log, with the reason when one is given."""
     target = LinkStatus.ACCEPTED if accept else LinkStatus.REJECTED
-    return crud.transition(
-        session,
-        row,
-        machine=LINK,
-        target=target,
-        actor=actor,
-        extra={
-            "reviewed_by_id": actor.user_id,
-            "reviewed_at": datetime.now(UTC),
-        },
-    )
+    extra: dict[str, Any] = {"reviewed_by_id": actor.user_id, "reviewed_at": datetime.now(UTC)}
+    if note:
+        extra["note"] = note
+    return crud.transition(session, row, machine=LINK, target=target, actor=actor, extra=extra)
 
 
 def unlink(session: Session, row: ProblemLink, *, actor: Actor) -> None:
@@ -92,7 +86,7 @@ def unlink(session: Session, row: ProblemLink, *, actor: Actor) -> None:
 
 
 def get(session: Session, workspace: Workspace, problem: Problem, target_ref: str) -> ProblemLink:
-    column, target = _target(session, workspace, target_ref)
+    column, target = resolve(session, workspace, target_ref)
     row = session.scalars(
         sa.select(ProblemLink).where(ProblemLink.problem_id == problem.id, getattr(ProblemLink, column) == target.id)
     ).one_or_none()

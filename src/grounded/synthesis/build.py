@@ -22,7 +22,7 @@ from grounded.core.actor import Actor
 from grounded.db.engine import session_scope
 from grounded.errors import InvalidInput
 from grounded.models import Evidence, EvidenceTheme, Theme, ThemeRun, Workspace
-from grounded.synthesis import clustering, themes, vectors
+from grounded.synthesis import clustering, sentiment, themes, vectors
 from grounded.synthesis.describe import distinctive_terms, label, representatives
 from grounded.synthesis.schemas import ThemeCreate, ThemeRunCreate
 from grounded.synthesis.vectors import Embedder
@@ -102,6 +102,7 @@ def build(
     say("describing")
     with session_scope(engine) as session:
         texts = _texts(session, ids)
+        sentiment.ensure(session, workspace_id)
     _describe(groups, texts, matrix)
     for group in groups:
         _describe(group.children, texts, matrix)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from grounded.db.types import utcnow
 from grounded.models import Account, Evidence, EvidenceTheme, Theme
 from grounded.models.enums import EvidenceMode
+from grounded.synthesis import sentiment
 
 
 @dataclass
@@ -45,6 +46,8 @@ class Profile:
     first_seen: datetime | None
     last_seen: datetime | None
     representatives: list[dict[str, str]] = field(default_factory=list)
+    #: Of the members with a sentiment: how many are positive, negative, neutral, and the mean.
+    sentiment: dict[str, float | int | None] = field(default_factory=dict)
     parent: str | None = None
     children: list[str] = field(default_factory=list)
 
@@ -53,7 +56,7 @@ def profile(session: Session, theme: Theme, *, now: datetime | None = None) -> P
     now = now or utcnow()
     members = sa.select(EvidenceTheme.evidence_id).where(EvidenceTheme.theme_id == theme.id)
     rows = session.execute(
-        sa.select(Evidence.kind, Evidence.mode, Evidence.occurred_at, Evidence.account_id).where(
+        sa.select(Evidence.id, Evidence.kind, Evidence.mode, Evidence.occurred_at, Evidence.account_id).where(
             Evidence.id.in_(members)
         )
     ).all()
@@ -88,6 +91,7 @@ def profile(session: Session, theme: Theme, *, now: datetime | None = None) -> P
         first_seen=min(times) if times else None,
         last_seen=max(times) if times else None,
         representatives=_representatives(session, theme),
+        sentiment=_sentiment(session, [r.id for r in rows if r.mode == EvidenceMode.STATED]),
         parent=parent.key if parent else None,
         children=[c.key for c in children],
     )
@@ -113,3 +117,14 @@ def _representatives(session: Session, theme: Theme) -> list[dict[str, str]]:
         )
     }
     return [{"evidence": found[i].key, "kind": found[i].kind.value, "text": found[i].text} for i in ids if i in found]
+
+
+def _sentiment(session: Session, stated: list[uuid.UUID]) -> dict[str, float | int | None]:
+    """The tone of what people said (observed items are counted, not read for tone)."""
+    scores = sentiment.scores(session, stated)
+    found: dict[str, float | int | None] = {"positive": 0, "negative": 0, "neutral": 0}
+    for value in scores.values():
+        polarity = sentiment.polarity(value)
+        found[polarity] = int(found[polarity] or 0) + 1
+    found["mean"] = round(sum(scores.values()) / len(scores), 3) if scores else None
+    return found
