@@ -119,3 +119,36 @@ def test_link_suggest_accept_and_reject(ready: Invoke) -> None:
     assert f"{quote} is not linked to P-2" in not_linked.stderr
     bad = ready("link", "suggest", "X-1", ok=False)
     assert bad.exit_code == 4
+
+
+def test_problem_from_theme_drafts_a_problem_with_its_evidence(ready: Invoke) -> None:
+    from tests.synthesis.test_build import TOPICS
+
+    for texts in TOPICS.values():
+        for text in texts:
+            ready("evidence", "add", text, "--kind", "ticket")
+    ready("themes", "build")
+    theme = ready("themes", "list", "--json").json()["themes"][0]
+    drafted = ready("problem", "from-theme", theme["key"], "--json").json()
+    assert drafted["key"] == "P-1"
+    assert drafted["status"] == "hypothesis"
+    assert drafted["title"] == f"Draft from {theme['key']}: {theme['label']}"
+    assert drafted["struggle"] in {text for texts in TOPICS.values() for text in texts}
+    assert drafted["why_it_matters"].startswith("8 evidence items from 0 accounts")
+    targets = [link["target_key"] for link in drafted["links"]]
+    assert targets[0] == theme["key"]
+    assert 3 <= len(targets) - 1 <= 5
+    assert all(link["status"] == "accepted" for link in drafted["links"])
+    again = ready("problem", "from-theme", theme["key"], ok=False)
+    assert again.exit_code == 5
+    assert f"{theme['key']} already backs P-1" in again.stderr
+    titled = ready(
+        "problem",
+        "from-theme",
+        ready("themes", "list", "--json").json()["themes"][1]["key"],
+        "--title",
+        "Invoices carry the wrong VAT number",
+        "--json",
+    ).json()
+    assert titled["title"] == "Invoices carry the wrong VAT number"
+    assert ready("problem", "from-theme", "T-99", ok=False).exit_code == 3

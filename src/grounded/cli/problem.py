@@ -10,7 +10,7 @@ import typer
 from grounded.bet import service as bets
 from grounded.cli import parse
 from grounded.cli.context import in_workspace
-from grounded.cli.output import done, emit_json, excerpt, fields, page_caption, table
+from grounded.cli.output import console, done, emit_json, excerpt, fields, page_caption, table
 from grounded.core.pagination import PageParams
 from grounded.models.enums import LinkRole, ProblemStatus
 from grounded.problem import links
@@ -72,6 +72,35 @@ def new(
         emit_json(created)
     else:
         done(f"Created [bold]{created.key}[/] (hypothesis).")
+
+
+@app.command("from-theme")
+def from_theme(
+    theme: Annotated[str, typer.Argument(help="The theme (T-…).")],
+    title: Annotated[str | None, typer.Option(help="A title (default: the theme's name or label).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Draft a problem from a theme, with its evidence linked.
+
+    The draft is a hypothesis: the struggle is the theme's most central quote, who it hits
+    comes from its accounts, why it matters from its figures. Sharpen it with grounded
+    problem update.
+
+    Example: grounded problem from-theme T-4 --title "Saved reports lose their layout"
+    """
+    from grounded.synthesis.drafts import from_theme as draft
+
+    with in_workspace() as (session, workspace, actor):
+        problem = draft(session, workspace, theme, actor=actor, title=title)
+        info = ProblemRead.model_validate(problem)
+        linked = links.list_(session, problem)
+    if as_json:
+        emit_json({**info.model_dump(mode="json"), "links": linked})
+        return
+    done(f"Drafted {info.key} from {theme.upper()}: {info.title}")
+    fields([("who", info.who), ("struggle", info.struggle), ("why it matters", info.why_it_matters)])
+    _links_table(linked)
+    console.print(f"Next: grounded problem update {info.key} --title … --struggle …")
 
 
 @app.command("list")
