@@ -152,3 +152,8 @@ def test_problem_from_theme_drafts_a_problem_with_its_evidence(ready: Invoke) ->
     ).json()
     assert titled["title"] == "Invoices carry the wrong VAT number"
     assert ready("problem", "from-theme", "T-99", ok=False).exit_code == 3
+    measured = ready("problem", "strength", "P-1", "--json").json()
+    assert (measured["supports"]["items"], measured["supports"]["voices"]) == (8, 8)  # no accounts: each item a voice
+    assert measured["contradicts"]["strength"] == 0
+    assert "Segments heard: none" in ready("problem", "strength", "P-1").stdout
+    assert ready("problem", "strength", "P-1", "--half-life", "0", ok=False).exit_code == 2

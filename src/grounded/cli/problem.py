@@ -103,6 +103,46 @@ def from_theme(
     console.print(f"Next: grounded problem update {info.key} --title … --struggle …")
 
 
+@app.command("strength")
+def strength(
+    key: Key,
+    half_life: Annotated[
+        float, typer.Option(min=0.1, help="Evidence loses half its weight every this many days.")
+    ] = 90.0,
+    as_json: JsonOption = False,
+) -> None:
+    """How strong the accepted evidence for a problem is: each account counted once, a loud
+    voice damped, old evidence decayed; which segments speak and which are silent.
+
+    Example: grounded problem strength P-1 --half-life 60
+    """
+    from grounded.synthesis.strength import strength as measure
+
+    with in_workspace() as (session, workspace, _):
+        found = measure(session, problems.get(session, workspace, key), half_life_days=half_life).as_dict()
+    if as_json:
+        emit_json(found)
+        return
+    table(
+        ["", "for (supports, symptoms)", "against (contradicts)"],
+        [
+            (label, found["supports"][name], found["contradicts"][name])
+            for label, name in (
+                ("strength", "strength"),
+                ("items", "items"),
+                ("voices (accounts, else people)", "voices"),
+                ("accounts", "accounts"),
+                ("ARR", "arr"),
+                ("share of the loudest voice", "loudest_share"),
+            )
+        ],
+        caption=f"{found['problem']}: net {found['net']}, half-life {found['half_life_days']:g} days",
+    )
+    represented = ", ".join(f"{segment} ({n})" for segment, n in found["segments_represented"].items())
+    console.print(f"Segments heard: {represented or 'none'}")
+    console.print(f"Segments silent: {', '.join(found['segments_silent']) or 'none'}")
+
+
 @app.command("list")
 def list_(
     status: Annotated[ProblemStatus | None, typer.Option(help="Only in this state.")] = None,
