@@ -157,3 +157,19 @@ def test_problem_from_theme_drafts_a_problem_with_its_evidence(ready: Invoke) ->
     assert measured["contradicts"]["strength"] == 0
     assert "Segments heard: none" in ready("problem", "strength", "P-1").stdout
     assert ready("problem", "strength", "P-1", "--half-life", "0", ok=False).exit_code == 2
+
+
+def test_duplicates_finds_and_merges_requests(ready: Invoke) -> None:
+    ready("request", "new", "Export to xlsx", "--requester", "Jordan")
+    ready("request", "new", "Export to xlsx", "--requester", "Alex")
+    ready("request", "new", "PO numbers on invoices")
+    found = ready("duplicates", "requests", "--json").json()
+    assert [g["keys"] for g in found["requests"]] == [["R-1", "R-2"]]
+    assert found["merged"] == []
+    assert "grounded duplicates requests --merge" in " ".join(ready("duplicates").stdout.split())
+    merged = ready("duplicates", "requests", "--merge")
+    assert "Merged 1 requests: R-2→R-1." in merged.stdout
+    assert ready("request", "show", "R-2", "--json").json()["disposition"] == "merged"
+    refused = ready("duplicates", "bets", "--merge", ok=False)
+    assert refused.exit_code == 2
+    assert "--merge merges requests" in refused.stderr

@@ -43,6 +43,7 @@ COMMANDS = {
     "themes": ("grounded.cli.themes", "app"),
     "say-do": ("grounded.cli.saydo", "say_do"),
     "link": ("grounded.cli.link", "app"),
+    "duplicates": ("grounded.cli.duplicates", "duplicates"),
 }
 EXIT_INTERRUPTED = 130
 

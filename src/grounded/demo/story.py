@@ -320,6 +320,25 @@ def _bets(
             }
         ),
     )
+    # Another team, another angle on the same problem, outside the option set: the overlap
+    # ``grounded duplicates bets`` is there to catch.
+    story.bets["platform_export"] = bets.create(
+        session,
+        workspace,
+        actor=actor,
+        data=BetCreate.model_validate(
+            {
+                "problems": [root],
+                "team": "Data Platform",
+                "title": "Scheduled warehouse exports of report data",
+                "kind": "solution",
+                "hypothesis": "If report data lands in the customer's warehouse every week, analysts stop exporting CSVs by "
+                "hand.",
+                "effort_low_weeks": 6,
+                "effort_high_weeks": 8,
+            }
+        ),
+    )
     _assumptions(session, workspace, actor, story)
 
 
