@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from grounded.synthesis.embeddings import minilm
@@ -173,3 +175,32 @@ def test_duplicates_finds_and_merges_requests(ready: Invoke) -> None:
     refused = ready("duplicates", "bets", "--merge", ok=False)
     assert refused.exit_code == 2
     assert "--merge merges requests" in refused.stderr
+
+
+def test_an_import_places_new_evidence_in_the_current_themes(ready: Invoke, tmp_path: Path) -> None:
+    from tests.ingest.conftest import ZENDESK_HEADER
+    from tests.synthesis.test_build import TOPICS
+
+    assert ready("themes", "assign", "--json").json()["run"] is None
+    for texts in TOPICS.values():
+        for text in texts:
+            ready("evidence", "add", text, "--kind", "ticket")
+    ready("themes", "build")
+    path = tmp_path / "tickets.csv"
+    path.write_text(
+        ZENDESK_HEADER
+        + '1,CSV export times out,"The CSV export of the revenue report times out again",2026-11-02T09:15:00Z,'
+        "Dana,dana@bluepeak.example,Bluepeak,open,high,\n"
+        + '2,Dark mode,"Could the mobile app get a dark mode?",2026-11-02T09:15:00Z,'
+        "Dana,dana@bluepeak.example,Bluepeak,open,low,\n"
+    )
+    report = ready("import", "--preset", "zendesk", str(path), "--json").json()
+    placed = report["themes"]
+    assert (placed["run"], placed["considered"], placed["joined"], placed["waiting"]) == ("TR-1", 2, 1, 1)
+    assert sum(placed["by_theme"].values()) == 1
+    assert placed["ms_per_item"] > 0
+    again = ready("import", "--preset", "zendesk", str(path), "--json").json()
+    assert again["themes"] is None  # nothing new
+    shown = ready("themes", "assign")
+    assert "0 of 1 new items joined the themes of TR-1." in shown.stdout
+    assert "1 wait for the next grounded themes build." in shown.stdout

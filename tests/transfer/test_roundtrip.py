@@ -152,3 +152,36 @@ def test_damaged_exports_say_what_and_where(
     change(document)
     with pytest.raises(ImportRejected, match=message):
         import_workspace(session, document, slug="damaged")
+
+
+def _with_a_theme(session: Session) -> Workspace:
+    """The demo with a theme run whose theme carries its centre (bytes) and radius."""
+    from grounded.synthesis import themes
+    from grounded.synthesis.schemas import ThemeCreate, ThemeRunCreate
+
+    workspace = _demo(session)
+    actor = make_actor(session)
+    run = themes.start_run(session, workspace, data=ThemeRunCreate(model="m", model_version="m/1"), actor=actor)
+    theme = themes.add_theme(session, run, data=ThemeCreate(label="exports / csv"))
+    theme.centre, theme.radius = bytes(range(256)) * 6, 0.25
+    themes.finish_run(session, run, evidence_count=0, unthemed_count=0, actor=actor)
+    return workspace
+
+
+def test_binary_columns_survive_the_round_trip(demo_session: Session, target: Engine) -> None:
+    original = _export(demo_session, _with_a_theme(demo_session))
+    assert original["tables"]["theme"][0]["radius"] == 0.25
+    with session_scope(target) as other:
+        import_workspace(other, json.loads(json.dumps({**original, "exported_at": "x"})))
+    with session_scope(target) as other:
+        from grounded.models import Theme
+
+        assert other.scalars(sa.select(Theme.centre)).one() == bytes(range(256)) * 6
+        assert _export(other, other.scalars(sa.select(Workspace)).one()) == original
+
+
+def test_damaged_binary_is_refused_with_where(demo_session: Session) -> None:
+    document = _export(demo_session, _with_a_theme(demo_session))
+    document["tables"]["theme"][0]["centre"] = "not base64!"
+    with pytest.raises(ImportRejected, match=r"theme\[0\]: centre"):
+        import_workspace(demo_session, document, slug="damaged")

@@ -98,7 +98,28 @@ def import_file(
             options=options,
             progress=advance,
         )
-    _report(report, as_json=as_json)
+    placed = None
+    if not report.dry_run and report.target == "evidence" and report.counts.new_count:
+        placed = _join_themes(current, workspace_id)
+    _report(report, as_json=as_json, placed=placed)
+
+
+def _join_themes(current: Any, workspace_id: Any) -> dict[str, Any] | None:
+    """New evidence joins the current themes when close enough (synthesis/assign.py); a
+    missing model leaves it for the next build, and says so."""
+    from grounded.errors import GroundedError
+    from grounded.synthesis import embeddings
+    from grounded.synthesis.assign import assign_new, pending
+
+    run, todo = pending(current.engine, workspace_id)
+    if run is None or not todo:
+        return None
+    try:
+        embedder = embeddings.embedder(run.model, current.settings.model_dir)
+        found = assign_new(current.engine, workspace_id, embedder)
+    except GroundedError as problem:
+        return {"run": run.key, "joined": 0, "waiting": len(todo), "skipped": str(problem)}
+    return dataclasses.asdict(found) | {"ms_per_item": round(found.ms_per_item, 2)}
 
 
 def _mapping(preset: str | None, path: Path | None, source: str | None) -> mappings.Mapping:
@@ -121,9 +142,10 @@ def _progress(file: Path, *, quiet: bool) -> Iterator[Callable[[int], None]]:
         yield advance
 
 
-def _report(report: ImportReport, *, as_json: bool) -> None:
+def _report(report: ImportReport, *, as_json: bool, placed: dict[str, Any] | None = None) -> None:
     data = dataclasses.asdict(report)
     data["rows_per_second"] = round(report.rows_per_second)
+    data["themes"] = placed
     if as_json:
         emit_json(data)
         return
@@ -156,6 +178,18 @@ def _report(report: ImportReport, *, as_json: bool) -> None:
         console.print(f"[red]quarantined[/] {example}", soft_wrap=True)
     if counts.quarantined_count and report.source:
         done(f"See every quarantined row with: grounded import errors {report.source}")
+    if placed:
+        _placed(placed)
+
+
+def _placed(placed: dict[str, Any]) -> None:
+    joined = ", ".join(f"{key} ×{n}" for key, n in list(placed.get("by_theme", {}).items())[:8])
+    line = f"{placed['joined']:,} new items joined the themes of {placed['run']}" + (f" ({joined})" if joined else "")
+    if placed["waiting"]:
+        line += f"; {placed['waiting']:,} wait for the next grounded themes build"
+    console.print(line + ".", soft_wrap=True)
+    if placed.get("skipped"):
+        console.print(f"[yellow]note:[/] {placed['skipped']}", soft_wrap=True)
 
 
 @app.command("errors")

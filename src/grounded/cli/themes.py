@@ -120,6 +120,40 @@ def build(
     console.print("Next: grounded themes list, grounded themes show T-1, grounded themes tree")
 
 
+@app.command("assign")
+def assign(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Place evidence added since the last build into the current themes.
+
+    Each new item joins its nearest theme (and sub-theme) when it is as close to the centre
+    as 95% of the theme's own members; the rest wait for the next build. Imports do this by
+    themselves.
+
+    Example: grounded themes assign
+    """
+    from grounded.synthesis.assign import assign_new
+
+    current = state()
+    with in_workspace() as (session, workspace, _):
+        run = themes.current_run(session, workspace)
+        workspace_id, model = workspace.id, run.model if run else embeddings.DEFAULT
+    found = assign_new(current.engine, workspace_id, embeddings.embedder(model, current.settings.model_dir))
+    if as_json:
+        emit_json(dataclasses.asdict(found) | {"ms_per_item": round(found.ms_per_item, 2)})
+        return
+    if found.run is None:
+        console.print("No themes yet: grounded themes build")
+        return
+    done(f"{found.joined:,} of {found.considered:,} new items joined the themes of {found.run}.")
+    if found.by_theme:
+        console.print(", ".join(f"{key} ×{n}" for key, n in found.by_theme.items()))
+    if found.waiting:
+        console.print(f"{found.waiting:,} wait for the next grounded themes build.")
+    if found.skipped:
+        console.print(f"note: {found.skipped}")
+
+
 @app.command("list")
 def list_themes(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many themes.")] = 50,

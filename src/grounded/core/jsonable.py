@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import enum
 import uuid
 from datetime import date, datetime
@@ -15,6 +16,7 @@ _SCALARS: tuple[tuple[type | tuple[type, ...], Any], ...] = (
     (enum.Enum, lambda v: v.value),
     ((uuid.UUID, Decimal), str),
     ((datetime, date), lambda v: v.isoformat()),
+    ((bytes, bytearray, memoryview), lambda v: base64.b64encode(bytes(v)).decode("ascii")),
 )
 
 

@@ -51,6 +51,11 @@ class Theme(IdMixin, WorkspaceScoped, Base):
     keywords: Mapped[list[str]] = mapped_column(default=list)
     representative_ids: Mapped[list[str]] = mapped_column(default=list)
     size: Mapped[int] = mapped_column(default=0)
+    #: The unit centre of the members' vectors (float32, little-endian) and the distance
+    #: (1 - cosine) within which 95% of the members lie: new evidence closer than that
+    #: joins the theme between runs.
+    centre: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    radius: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

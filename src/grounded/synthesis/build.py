@@ -38,6 +38,10 @@ SPLIT_FROM = 24
 #: sub-themes: their items stay in the theme).
 SUB_SHARE = 0.05
 
+#: New evidence joins a theme between runs when it is at least as close to the centre as
+#: this share of the theme's own members (synthesis/assign.py).
+RADIUS_QUANTILE = 0.95
+
 Stage = Callable[[str], None]
 
 
@@ -79,6 +83,10 @@ def build(
 ) -> BuildReport:
     started = time.perf_counter()
     say = stage or (lambda _name: None)
+    with session_scope(engine) as session:  # what arrives from here on is placed between runs
+        last_number = session.scalar(
+            sa.select(sa.func.max(Evidence.number)).where(Evidence.workspace_id == workspace_id)
+        )
     say("embedding")
     embedded = vectors.ensure(engine, workspace_id, embedder, progress=progress)
     with session_scope(engine) as session:
@@ -115,7 +123,9 @@ def build(
             session,
             workspace,
             data=ThemeRunCreate(
-                model=embedder.name, model_version=vectors.key(embedder), parameters={**found.parameters, "seed": seed}
+                model=embedder.name,
+                model_version=vectors.key(embedder),
+                parameters={**found.parameters, "seed": seed, "last_evidence_number": last_number or 0},
             ),
             actor=actor,
         )
@@ -240,5 +250,7 @@ def _save(
     norm = float(np.linalg.norm(centre))
     centre = centre / norm if norm else centre
     distances = 1.0 - matrix[group.rows] @ centre
+    theme.centre = np.ascontiguousarray(centre, dtype="<f4").tobytes()
+    theme.radius = round(float(np.quantile(distances, RADIUS_QUANTILE)), 6)
     themes.assign(session, theme, {ids[r]: round(float(d), 6) for r, d in zip(group.rows, distances, strict=True)})
     return theme

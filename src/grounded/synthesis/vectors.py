@@ -85,9 +85,13 @@ def has_words() -> sa.ColumnElement[bool]:
     return sa.not_(sa.and_(Evidence.kind.in_(kinds), Evidence.text == Evidence.title))
 
 
-def pending(session: Session, workspace_id: uuid.UUID, model: str) -> tuple[int, list[uuid.UUID]]:
+def pending(
+    session: Session, workspace_id: uuid.UUID, model: str, only: Sequence[uuid.UUID] | None = None
+) -> tuple[int, list[uuid.UUID]]:
     """(evidence in the workspace with words to embed, ids of those without a current vector
-    for ``model``)."""
+    for ``model``); with ``only``, just among those ids."""
+    if only is not None:
+        return _pending_among(session, workspace_id, model, only)
     total = session.scalar(sa.select(sa.func.count()).where(Evidence.workspace_id == workspace_id, has_words())) or 0
     stale = session.scalars(
         sa.select(Evidence.id)
@@ -105,16 +109,45 @@ def pending(session: Session, workspace_id: uuid.UUID, model: str) -> tuple[int,
     return total, list(stale)
 
 
+def _pending_among(
+    session: Session, workspace_id: uuid.UUID, model: str, only: Sequence[uuid.UUID]
+) -> tuple[int, list[uuid.UUID]]:
+    total, stale = 0, []
+    for start in range(0, len(only), CHUNK):
+        rows = session.execute(
+            sa.select(Evidence.id, EvidenceVector.evidence_id.label("vector_of"))
+            .outerjoin(
+                EvidenceVector,
+                sa.and_(
+                    EvidenceVector.evidence_id == Evidence.id,
+                    EvidenceVector.model == model,
+                    EvidenceVector.content_hash == Evidence.content_hash,
+                ),
+            )
+            .where(Evidence.workspace_id == workspace_id, has_words(), Evidence.id.in_(only[start : start + CHUNK]))
+            .order_by(Evidence.number)
+        ).all()
+        total += len(rows)
+        stale += [r.id for r in rows if r.vector_of is None]
+    return total, stale
+
+
 def ensure(
-    engine: Engine, workspace_id: uuid.UUID, embedder: Embedder, *, progress: Progress | None = None
+    engine: Engine,
+    workspace_id: uuid.UUID,
+    embedder: Embedder,
+    *,
+    progress: Progress | None = None,
+    only: Sequence[uuid.UUID] | None = None,
 ) -> EmbedReport:
-    """Embed the workspace's evidence that has no current vector for this embedder."""
+    """Embed the workspace's evidence (or just ``only``) that has no current vector for this
+    embedder."""
     started = time.perf_counter()
     model = key(embedder)
     report = EmbedReport(model=model)
     truncated_before = embedder.truncated
     with session_scope(engine) as session:
-        report.evidence, todo = pending(session, workspace_id, model)
+        report.evidence, todo = pending(session, workspace_id, model, only)
     report.reused = report.evidence - len(todo)
     for start in range(0, len(todo), CHUNK):
         ids = todo[start : start + CHUNK]

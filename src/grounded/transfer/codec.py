@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -33,7 +34,7 @@ def decode(column: sa.Column[Any], value: Any, *, where: str) -> Any:
         if isinstance(kind, sa.Enum):
             return _enum(kind, value)
         return _plain(kind, value)
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError) as error:  # binascii.Error is a ValueError
         raise ImportRejected(f"{where}: {column.name} {value!r} is not valid ({error})") from error
 
 
@@ -51,6 +52,8 @@ def _enum(kind: sa.Enum, value: Any) -> Any:
 
 
 def _plain(kind: sa.types.TypeEngine[Any], value: Any) -> Any:
+    if isinstance(kind, sa.LargeBinary):
+        return base64.b64decode(str(value), validate=True)
     if isinstance(kind, sa.Boolean) and not isinstance(value, bool):
         raise TypeError("expected true or false")
     if isinstance(kind, sa.Integer) and (isinstance(value, bool) or not isinstance(value, int)):
