@@ -97,3 +97,16 @@ def test_too_little_evidence_is_refused_with_a_reason(engine: Engine, model: Min
         workspace = session.get(Workspace, workspace_id)
         assert workspace is not None
         assert themes.current_run(session, workspace) is None  # nothing half-written
+
+
+def test_one_word_and_huge_texts_are_themed_or_left_alone_without_trouble(engine: Engine, model: MiniLM) -> None:
+    huge = "The CSV export times out for our largest account. " * 2000  # 100,000 characters
+    odd = ["ok", "?", "thanks", huge]
+    workspace_id, _ = workspace_with(engine, list(itertools.chain(*TOPICS.values())) + odd)
+    with session_scope(engine) as session:
+        actor = make_actor(session)
+    report = build(engine, workspace_id, model, actor=actor)
+    assert report.evidence == 24 + len(odd)
+    assert report.truncated == 1
+    assert report.themes == 3
+    assert report.unthemed >= 3  # "ok", "?" and "thanks" are about nothing

@@ -125,10 +125,17 @@ def show(key: Annotated[str, typer.Argument(help="Evidence key (E-…) or id.")]
 
     Example: grounded evidence show E-42
     """
+    from grounded.synthesis import language, sentiment
+
     with in_workspace() as (session, workspace, _):
-        detail: EvidenceDetail = evidence.details(session, workspace, evidence.get(session, workspace, key))
+        item = evidence.get(session, workspace, key)
+        detail: EvidenceDetail = evidence.details(session, workspace, item)
+        sentiment.ensure(session, workspace.id, [item.id])
+        language.ensure(session, workspace.id, [item.id])
+        tone = sentiment.scores(session, [item.id]).get(item.id)
+        spoken = language.languages(session, [item.id]).get(item.id)
     if as_json:
-        emit_json(detail)
+        emit_json(detail.model_dump(mode="json") | {"sentiment": tone, "language": spoken})
         return
     fields(
         [
@@ -142,7 +149,8 @@ def show(key: Annotated[str, typer.Argument(help="Evidence key (E-…) or id.")]
             ("group", detail.stakeholder_group),
             ("from note", detail.parent_key),
             ("quotes", detail.quote_keys),
-            ("sentiment", detail.sentiment),
+            ("sentiment", "" if tone is None else f"{tone:+.2f} ({sentiment.polarity(tone)})"),
+            ("language", spoken or "English, or too short to tell"),
             ("attributes", ", ".join(f"{k}={v}" for k, v in detail.attributes.items())),
             ("linked to", [f"{link.problem_key} ({link.role}, {link.status})" for link in detail.links]),
         ],

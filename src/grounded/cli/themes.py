@@ -117,6 +117,14 @@ def build(
     )
     if report.carried_over:
         console.print(f"{report.carried_over} themes kept their key and name from the previous run.")
+    if report.truncated:
+        console.print(f"{report.truncated:,} long texts were embedded from their first 256 tokens.")
+    if report.other_languages:
+        kept = ", ".join(
+            f"{code} {n['items']:,}" + (f" ({n['themed']:,} in themes of their own)" if n["themed"] else "")
+            for code, n in report.other_languages.items()
+        )
+        console.print(f"Kept out of English themes, by language: {kept}.")
     console.print("Next: grounded themes list, grounded themes show T-1, grounded themes tree")
 
 

@@ -22,7 +22,7 @@ from grounded.models.planning import (
 )
 from grounded.models.problem import Problem, ProblemLink, ProblemRevision
 from grounded.models.request import Request, RequestAccount
-from grounded.models.theme import EvidenceSentiment, EvidenceTheme, EvidenceVector, Theme, ThemeRun
+from grounded.models.theme import EvidenceLanguage, EvidenceSentiment, EvidenceTheme, EvidenceVector, Theme, ThemeRun
 from grounded.models.workspace import (
     ApiToken,
     AuditEvent,
@@ -46,6 +46,7 @@ __all__ = [
     "DecisionRevision",
     "EventSource",
     "Evidence",
+    "EvidenceLanguage",
     "EvidenceSentiment",
     "EvidenceTheme",
     "EvidenceVector",

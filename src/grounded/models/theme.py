@@ -110,6 +110,21 @@ class EvidenceSentiment(WorkspaceScoped, Base):
     #: The analyzer's version string, e.g. ``vader/3.3.2+g1``.
     analyzer: Mapped[str] = mapped_column(sa.String(100))
     content_hash: Mapped[str] = mapped_column(sa.String(64))
-    #: From -1 (negative) to +1 (positive).
-    score: Mapped[float]
+    #: From -1 (negative) to +1 (positive); NULL for text in another language than English.
+    score: Mapped[float | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EvidenceLanguage(WorkspaceScoped, Base):
+    """The language an evidence item is written in, as the detector saw it, cached like its
+    vector. ``language`` is an ISO 639-1 code, or NULL when the text is too short or too
+    mixed to tell (such text is treated as English)."""
+
+    __tablename__ = "evidence_language"
+    WORKSPACE_INDEX: ClassVar[bool] = True
+
+    evidence_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True)
+    detector: Mapped[str] = mapped_column(sa.String(100))
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from grounded.db.engine import session_scope
 from grounded.models import Evidence, EvidenceTheme, EvidenceVector, Theme, ThemeRun, Workspace
-from grounded.synthesis import themes, vectors
+from grounded.synthesis import language, themes, vectors
 from grounded.synthesis.clustering import FITS_FROM
 from grounded.synthesis.vectors import Embedder
 
@@ -96,6 +96,10 @@ def assign_new(
     vectors.ensure(engine, workspace_id, embedder, only=todo)
     with session_scope(engine) as session:
         ids, matrix = _vectors(session, workspace_id, vectors.key(embedder), todo)
+        language.ensure(session, workspace_id, ids)  # other languages wait: the build groups them apart
+        spoken = language.languages(session, ids)
+        keep = [n for n, i in enumerate(ids) if language.is_english(spoken.get(i))]
+        ids, matrix = [ids[n] for n in keep], matrix[keep] if len(keep) else matrix[:0]
         every = list(session.scalars(sa.select(Theme).where(Theme.run_id == run.id, Theme.centre.is_not(None))))
         if not every:
             report.waiting = len(todo)

@@ -8,6 +8,7 @@ it made are kept: they are a cache).
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -22,7 +23,7 @@ from grounded.core.actor import Actor
 from grounded.db.engine import session_scope
 from grounded.errors import InvalidInput
 from grounded.models import Evidence, EvidenceTheme, Theme, ThemeRun, Workspace
-from grounded.synthesis import clustering, sentiment, themes, vectors
+from grounded.synthesis import clustering, language, sentiment, themes, vectors
 from grounded.synthesis.describe import distinctive_terms, label, representatives
 from grounded.synthesis.schemas import ThemeCreate, ThemeRunCreate
 from grounded.synthesis.vectors import Embedder
@@ -42,6 +43,12 @@ SUB_SHARE = 0.05
 #: this share of the theme's own members (synthesis/assign.py).
 RADIUS_QUANTILE = 0.95
 
+#: Texts with fewer words than this ("ok", "?", "thanks") are about nothing: they stay
+#: unthemed instead of making a theme of their own.
+MIN_WORDS = 2
+WORDLESS = "-"
+_WORD = re.compile(r"\w+")
+
 Stage = Callable[[str], None]
 
 
@@ -55,6 +62,8 @@ class Group:
     representatives: list[int] = field(default_factory=list)
     number: int | None = None
     name: str | None = None
+    #: ISO 639-1 code of a theme of non-English evidence; None for English.
+    language: str | None = None
 
 
 @dataclass
@@ -69,6 +78,11 @@ class BuildReport:
     carried_over: int
     method: str
     seconds: float
+    #: Texts embedded from their first 256 tokens only.
+    truncated: int = 0
+    #: Evidence in other languages than English, by language: how many, and how many of them
+    #: found a theme among their own language's evidence.
+    other_languages: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def build(
@@ -98,8 +112,17 @@ def build(
             field="evidence",
         )
     say("clustering")
-    found = clustering.discover(matrix, seed=seed)
-    groups = _groups(found.labels)
+    with session_scope(engine) as session:
+        texts = _texts(session, ids)
+        language.ensure(session, workspace_id)
+        spoken = language.languages(session, ids)
+    codes = np.array([spoken.get(i) or language.ENGLISH for i in ids], dtype=object)
+    codes[[not _wordy(text) for text in texts]] = WORDLESS
+    labels, found, others = _discover_by_language(matrix, codes, seed)
+    groups = _groups(labels)
+    for group in groups:
+        code = codes[group.rows[0]]
+        group.language = None if code == language.ENGLISH else str(code)
     for group in groups:
         if len(group.rows) >= SPLIT_FROM:
             sub = clustering.discover(matrix[group.rows], seed=seed, nested=True)
@@ -109,7 +132,6 @@ def build(
                 group.children = [Group(rows=group.rows[child.rows]) for child in children]
     say("describing")
     with session_scope(engine) as session:
-        texts = _texts(session, ids)
         sentiment.ensure(session, workspace_id)
     _describe(groups, texts, matrix)
     for group in groups:
@@ -125,7 +147,12 @@ def build(
             data=ThemeRunCreate(
                 model=embedder.name,
                 model_version=vectors.key(embedder),
-                parameters={**found.parameters, "seed": seed, "last_evidence_number": last_number or 0},
+                parameters={
+                    **found.parameters,
+                    "seed": seed,
+                    "last_evidence_number": last_number or 0,
+                    "other_languages": others,
+                },
             ),
             actor=actor,
         )
@@ -133,7 +160,7 @@ def build(
             parent = _save(session, run, group, ids, matrix, parent=None)
             for child in group.children:
                 _save(session, run, child, ids, matrix, parent=parent.id)
-        unthemed = int((found.labels < 0).sum())
+        unthemed = int((labels < 0).sum())
         themes.finish_run(session, run, evidence_count=len(ids), unthemed_count=unthemed, actor=actor)
         key = run.key
     return BuildReport(
@@ -147,7 +174,39 @@ def build(
         carried_over=carried,
         method=found.method,
         seconds=time.perf_counter() - started,
+        other_languages=others,
+        truncated=embedded.truncated,
     )
+
+
+def _wordy(text: str) -> bool:
+    """At least MIN_WORDS words, or a few characters of a script written without spaces."""
+    words = _WORD.findall(text)
+    return len(words) >= MIN_WORDS or sum(len(w) for w in words if not w.isascii()) >= 2 * MIN_WORDS
+
+
+def _discover_by_language(
+    matrix: np.ndarray, codes: np.ndarray, seed: int
+) -> tuple[np.ndarray, clustering.Clustering, dict[str, dict[str, int]]]:
+    """Cluster English evidence; evidence in each other language is kept out of English
+    themes (the model places it poorly among English text) and clustered among its own
+    language when there is enough of it, else left unthemed. Labels are distinct across
+    languages."""
+    labels = np.full(len(matrix), -1, dtype=np.int64)
+    english = np.flatnonzero(codes == language.ENGLISH)
+    found = clustering.discover(matrix[english], seed=seed)
+    labels[english] = found.labels
+    others: dict[str, dict[str, int]] = {}
+    for code in sorted(set(codes.tolist()) - {language.ENGLISH, WORDLESS}):
+        rows = np.flatnonzero(codes == code)
+        themed = 0
+        if len(rows) >= MIN_ITEMS:
+            own = clustering.discover(matrix[rows], seed=seed).labels
+            offset = int(labels.max()) + 1
+            labels[rows] = np.where(own >= 0, own + offset, -1)
+            themed = int((own >= 0).sum())
+        others[str(code)] = {"items": len(rows), "themed": themed}
+    return labels, found, others
 
 
 def _groups(labels: np.ndarray) -> list[Group]:
@@ -237,7 +296,7 @@ def _save(
         session,
         run,
         data=ThemeCreate(
-            label=label(group.terms)[:300],
+            label=(f"[{group.language}] " if group.language else "") + label(group.terms)[:290],
             keywords=group.terms,
             representative_ids=[str(ids[r]) for r in group.representatives],
             number=group.number,

@@ -24,16 +24,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib.metadata import version
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from grounded.db.types import utcnow
 from grounded.models import Evidence, EvidenceSentiment
+from grounded.synthesis.derived import Cache
 
 #: Bumped whenever the lexicon additions or the phrase rules change: every cached score is
 #: then stale.
@@ -44,8 +43,6 @@ POSITIVE = 0.05
 #: Scores are made from the first this many characters (a 100,000-character paste says
 #: what it is about early; VADER's cost grows with length).
 MAX_CHARS = 5000
-#: Rows scored per query and insert.
-CHUNK = 2000
 
 #: Words about software that VADER's general lexicon lacks, on its -4…+4 scale. Values are
 #: ours, set against near-synonyms already in the lexicon ("annoying" -1.7, "broken" -2.1).
@@ -139,75 +136,29 @@ def polarity(value: float) -> str:
     return "neutral"
 
 
+_CACHE = Cache(EvidenceSentiment, by="analyzer", value="score", version=analyzer_key)
+
+
 def ensure(session: Session, workspace_id: uuid.UUID, evidence_ids: Iterable[uuid.UUID] | None = None) -> int:
     """Score the workspace's evidence (or just ``evidence_ids``) that has no current score;
     how many were scored. Quotes and notes are scored by their text; a title adds nothing
     about how someone feels."""
-    key = analyzer_key()
-    current = sa.and_(
-        EvidenceSentiment.evidence_id == Evidence.id,
-        EvidenceSentiment.analyzer == key,
-        EvidenceSentiment.content_hash == Evidence.content_hash,
-    )
-    statement = (
-        sa.select(Evidence.id, Evidence.text, Evidence.content_hash)
-        .outerjoin(EvidenceSentiment, current)
-        .where(Evidence.workspace_id == workspace_id, EvidenceSentiment.evidence_id.is_(None))
-    )
-    wanted = list(evidence_ids) if evidence_ids is not None else None
-    batches = (
-        [statement]
-        if wanted is None
-        else [statement.where(Evidence.id.in_(wanted[i : i + CHUNK])) for i in range(0, len(wanted), CHUNK)]
-    )
-    scored = 0
-    for batch in batches:
-        rows = session.execute(batch).all()
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            ids = [r.id for r in chunk]
-            session.execute(sa.delete(EvidenceSentiment).where(EvidenceSentiment.evidence_id.in_(ids)))
-            now = utcnow()
-            session.execute(
-                sa.insert(EvidenceSentiment),
-                [
-                    {
-                        "workspace_id": workspace_id,
-                        "evidence_id": r.id,
-                        "analyzer": key,
-                        "content_hash": r.content_hash,
-                        "score": score(r.text),
-                        "created_at": now,
-                    }
-                    for r in chunk
-                ],
-            )
-            scored += len(chunk)
-    session.flush()
-    return scored
+    return _CACHE.ensure(session, workspace_id, _scores, evidence_ids)
+
+
+def _scores(texts: Sequence[str]) -> list[float | None]:
+    """VADER reads English: text in another language gets no score rather than a wrong one."""
+    from grounded.synthesis.language import detect, is_english
+
+    return [score(t) if is_english(code) else None for t, code in zip(texts, detect(texts), strict=True)]
 
 
 def scores(session: Session, evidence_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, float]:
     """Each item's sentiment: the one a person or an import gave, else the analyzer's
-    current score. Items with neither are left out (call ``ensure`` first)."""
-    wanted = list(evidence_ids)
+    current score. Items with neither (not scored yet, or not in English) are left out."""
     found: dict[uuid.UUID, float] = {}
-    for start in range(0, len(wanted), CHUNK):
-        ids = wanted[start : start + CHUNK]
-        rows = session.execute(
-            sa.select(Evidence.id, Evidence.sentiment, EvidenceSentiment.score)
-            .outerjoin(
-                EvidenceSentiment,
-                sa.and_(
-                    EvidenceSentiment.evidence_id == Evidence.id,
-                    EvidenceSentiment.analyzer == analyzer_key(),
-                    EvidenceSentiment.content_hash == Evidence.content_hash,
-                ),
-            )
-            .where(Evidence.id.in_(ids))
-        ).all()
-        for r in rows:
-            value = r.sentiment if r.sentiment is not None else r.score
-            if value is not None:
-                found[r.id] = float(value)
+    for r in _CACHE.read(session, evidence_ids, Evidence.sentiment):
+        value = r.sentiment if r.sentiment is not None else r.value
+        if value is not None:
+            found[r.id] = float(value)
     return found

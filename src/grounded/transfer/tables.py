@@ -10,7 +10,7 @@ from grounded.db.base import Base
 #: Global tables written separately: the workspace row itself and the users it refers to.
 GLOBAL = ("workspace", "user")
 #: Derived caches, made again where the workspace lands (embeddings per model version).
-DERIVED = ("evidence_vector", "evidence_sentiment")
+DERIVED = ("evidence_vector", "evidence_sentiment", "evidence_language")
 
 
 def workspace_tables() -> list[sa.Table]:
