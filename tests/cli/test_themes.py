@@ -154,6 +154,10 @@ def test_problem_from_theme_drafts_a_problem_with_its_evidence(ready: Invoke) ->
     ).json()
     assert titled["title"] == "Invoices carry the wrong VAT number"
     assert ready("problem", "from-theme", "T-99", ok=False).exit_code == 3
+    third = ready("themes", "list", "--json").json()["themes"][2]["key"]
+    short = ready("problem", "from-theme", third, "--title", "ab", ok=False)
+    assert short.exit_code == 4
+    assert "title: String should have at least 3 characters" in short.stderr
     measured = ready("problem", "strength", "P-1", "--json").json()
     assert (measured["supports"]["items"], measured["supports"]["voices"]) == (8, 8)  # no accounts: each item a voice
     assert measured["contradicts"]["strength"] == 0
@@ -172,6 +176,11 @@ def test_duplicates_finds_and_merges_requests(ready: Invoke) -> None:
     merged = ready("duplicates", "requests", "--merge")
     assert "Merged 1 requests: R-2→R-1." in merged.stdout
     assert ready("request", "show", "R-2", "--json").json()["disposition"] == "merged"
+    pasted = "The revenue report loses its grouping when I save it, so I rebuild it in Excel."
+    ready("evidence", "add", pasted, "--kind", "ticket")
+    ready("evidence", "add", pasted + " Thanks!", "--kind", "ticket")
+    twice = ready("duplicates", "evidence", "--json").json()  # nothing embedded before: it embeds first
+    assert [g["keys"] for g in twice["evidence"]] == [["E-1", "E-2"]]
     refused = ready("duplicates", "bets", "--merge", ok=False)
     assert refused.exit_code == 2
     assert "--merge merges requests" in refused.stderr

@@ -88,3 +88,38 @@ def test_every_table_but_the_global_ones_is_scoped_to_a_workspace() -> None:
 
 def test_the_head_every_command_checks_against_is_the_migration_trees_head() -> None:
     assert migrate.head_revision() == migrate.HEAD
+
+
+def test_downgrading_the_theme_centres_keeps_memberships_and_links(empty_engine: Engine) -> None:
+    from grounded.db.engine import session_scope
+    from grounded.models import EvidenceTheme, ProblemLink
+    from grounded.problem import links
+    from grounded.problem.schemas import ProblemLinkCreate
+    from grounded.synthesis import themes
+    from grounded.synthesis.schemas import ThemeCreate, ThemeRunCreate
+    from tests.factories import make_actor, make_evidence, make_problem, make_workspace
+
+    migrate.upgrade(empty_engine)
+    with session_scope(empty_engine) as session:
+        actor = make_actor(session)
+        workspace = make_workspace(session, actor)
+        item = make_evidence(session, workspace, actor)
+        run = themes.start_run(session, workspace, data=ThemeRunCreate(model="m", model_version="m/1"), actor=actor)
+        theme = themes.add_theme(session, run, data=ThemeCreate(label="exports"))
+        theme.centre, theme.radius = b"\x00" * 8, 0.2
+        themes.assign(session, theme, {item.id: 0.1})
+        themes.finish_run(session, run, evidence_count=1, unthemed_count=0, actor=actor)
+        links.link(
+            session,
+            workspace,
+            make_problem(session, workspace, actor),
+            data=ProblemLinkCreate(target=theme.key),
+            actor=actor,
+        )
+    migrate.downgrade(empty_engine, "0005")
+    assert "centre" not in {c["name"] for c in sa.inspect(empty_engine).get_columns("theme")}
+    with session_scope(empty_engine) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(EvidenceTheme)) == 1
+        assert session.scalar(sa.select(sa.func.count()).select_from(ProblemLink)) == 1
+    migrate.upgrade(empty_engine)
+    assert migrate.current_revision(empty_engine) == migrate.head_revision()

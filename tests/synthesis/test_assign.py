@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from grounded.db.engine import session_scope
 from grounded.models import EvidenceTheme, Theme, Workspace
-from grounded.synthesis import assign
+from grounded.synthesis import assign, themes
 from grounded.synthesis.build import build
 from grounded.synthesis.embeddings.minilm import MiniLM
 from tests.factories import make_actor, make_evidence
@@ -44,15 +44,25 @@ def _add(engine: Engine, workspace_id: uuid.UUID, texts: list[str]) -> None:
             make_evidence(session, workspace, actor, text=text)
 
 
-def _theme_of(engine: Engine, text_of_member: str) -> set[str]:
+def _theme_of(engine: Engine, workspace_id: uuid.UUID, text_of_member: str) -> set[str]:
+    """The current run's top-level themes holding the text, in this workspace."""
     from grounded.models import Evidence
 
     with session_scope(engine) as session:
+        workspace = session.get(Workspace, workspace_id)
+        assert workspace is not None
+        run = themes.current_run(session, workspace)
+        assert run is not None
         numbers = session.scalars(
             sa.select(Theme.number)
             .join(EvidenceTheme, EvidenceTheme.theme_id == Theme.id)
             .join(Evidence, Evidence.id == EvidenceTheme.evidence_id)
-            .where(Evidence.text == text_of_member, Theme.parent_id.is_(None))
+            .where(
+                Evidence.workspace_id == workspace_id,
+                Evidence.text == text_of_member,
+                Theme.run_id == run.id,
+                Theme.parent_id.is_(None),
+            )
         ).all()
         return {f"T-{n}" for n in numbers}
 
@@ -63,8 +73,9 @@ def test_new_evidence_joins_its_theme_or_waits(engine: Engine, model: MiniLM, bu
     assert (found.considered, found.joined, found.waiting) == (3, 2, 1)
     assert found.skipped is None
     for topic in ("export", "login"):
-        assert _theme_of(engine, NEW[topic]) == _theme_of(engine, TOPICS[topic][0])
-    assert _theme_of(engine, NEW[None]) == set()
+        assert _theme_of(engine, built, NEW[topic]) == _theme_of(engine, built, TOPICS[topic][0])
+        assert len(_theme_of(engine, built, NEW[topic])) == 1
+    assert _theme_of(engine, built, NEW[None]) == set()
     with session_scope(engine) as session:
         sizes = sorted(
             t.size
@@ -97,3 +108,9 @@ def test_without_themes_nothing_is_placed(engine: Engine, model: MiniLM) -> None
     found = assign.assign_new(engine, workspace_id, model)
     assert found.run is None
     assert found.skipped == "no themes yet (grounded themes build)"
+
+
+def test_what_the_build_would_leave_unthemed_waits(engine: Engine, model: MiniLM, built: uuid.UUID) -> None:
+    _add(engine, built, ["invoice", "Die Rechnung zeigt die falsche Umsatzsteuer-Nummer für unser Konto."])
+    found = assign.assign_new(engine, built, model)
+    assert (found.considered, found.joined, found.waiting) == (2, 0, 2)  # one word; German

@@ -6,11 +6,12 @@ from __future__ import annotations
 import itertools
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from grounded.db.engine import session_scope
 from grounded.errors import InvalidInput
-from grounded.models import Workspace
+from grounded.models import Evidence, EvidenceTheme, Workspace
 from grounded.synthesis import themes
 from grounded.synthesis.build import build
 from grounded.synthesis.embeddings.minilm import MiniLM
@@ -110,3 +111,13 @@ def test_one_word_and_huge_texts_are_themed_or_left_alone_without_trouble(engine
     assert report.truncated == 1
     assert report.themes == 3
     assert report.unthemed >= 3  # "ok", "?" and "thanks" are about nothing
+    with session_scope(engine) as session:
+        placed = set(
+            session.scalars(
+                sa.select(Evidence.text)
+                .join(EvidenceTheme, EvidenceTheme.evidence_id == Evidence.id)
+                .where(Evidence.workspace_id == workspace_id)
+            )
+        )
+    assert not placed & {"ok", "?", "thanks"}
+    assert huge.strip() in placed  # cut to 256 tokens for its vector, kept whole

@@ -42,9 +42,20 @@ GERMAN = [
         ("El panel tarda mucho en cargar", "es"),
         ("Отчёт не загружается уже второй день", "ru"),
         ("レポートが遅いです", "ja"),
+        # foreign text full of words English shares ("a", "no", "in", "was")
+        ("No puedo exportar a CSV, no funciona", "es"),
+        ("La exportación a Excel no funciona desde la actualización", "es"),
+        ("Non riesco a esportare i dati, il pulsante non funziona", "it"),
+        ("Ich kann den Bericht nicht in Excel exportieren, was ist da los?", "de"),
+        ("Der Export ist kaputt", "de"),
+        ("O relatório não abre desde ontem", "pt"),
+        ("Het rapport laadt niet meer sinds de update", "nl"),
         ("Reporting is fine, honestly. It does what we need.", "en"),
         # English that n-grams alone call something else (typos, few words, product names)
         ("OK tool, we still do a lot in Google Sheets.", "en"),
+        ("OK tool, we still do a lot in an xlsx.", "en"),
+        ("Alerts to our Slack channel stopped arriving. Threshold is set to 10%.  ty", "en"),
+        ("Love the new chaarts.", "en"),
         ("Can I get a copy of the Fernhill logo for our intranet?", "en"),
         ("Nubmers in the CSV have thhousands separators so an xlsx treaats them as text.", "en"),
         ("CSV export", None),
@@ -97,3 +108,21 @@ def test_enough_german_tickets_get_themes_of_their_own(engine: Engine, model: Mi
     german = [label for label in labels if label.startswith("[de] ")]
     assert german
     assert len(labels) - len(german) == 3  # the English themes are untouched
+
+
+def test_a_mostly_foreign_workspace_makes_no_english_theme_of_a_few_stray_items(engine: Engine, model: MiniLM) -> None:
+    workspace_id, _ = workspace_with(
+        engine, [*GERMAN, "The invoice shows the wrong VAT number", "Cannot log in with SSO"]
+    )
+    with session_scope(engine) as session:
+        actor = make_actor(session)
+    report = build(engine, workspace_id, model, actor=actor)
+    with session_scope(engine) as session:
+        workspace = session.get(Workspace, workspace_id)
+        assert workspace is not None
+        run = themes.current_run(session, workspace)
+        assert run is not None
+        labels = [t.label for t in themes.top_level(session, run)]
+    assert labels
+    assert all(label.startswith("[de] ") for label in labels)
+    assert report.unthemed >= 2

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from grounded.db.engine import session_scope
-from grounded.errors import InvalidInput, NotFound
+from grounded.errors import Conflict, InvalidInput, NotFound
 from grounded.models import ProblemLink, Workspace
 from grounded.models.enums import LinkOrigin, LinkRole, LinkStatus
 from grounded.problem import links
@@ -166,3 +166,69 @@ def test_no_open_problem_means_no_suggestion(engine: Engine, model: MiniLM) -> N
         workspace = make_workspace(session, actor)
         item = make_evidence(session, workspace, actor, text="The export is slow")
         assert suggest.suggest(session, workspace, item.key, model, actor=actor) == []
+
+
+def test_links_follow_a_theme_through_a_rebuild(engine: Engine, model: MiniLM) -> None:
+    """A rejected suggestion for a theme stays rejected, and a drafted problem stays the
+    theme's, after the themes are built again and the theme keeps its key."""
+    import itertools
+
+    from grounded.synthesis.build import build
+    from grounded.synthesis.drafts import from_theme
+    from tests.synthesis.conftest import workspace_with
+    from tests.synthesis.test_build import TOPICS
+
+    workspace_id, _ = workspace_with(engine, list(itertools.chain(*TOPICS.values())))
+    with session_scope(engine) as session:
+        actor = make_actor(session)
+        workspace = session.get(Workspace, workspace_id)
+        assert workspace is not None
+        make_problem(session, workspace, actor, title="CSV exports time out", struggle="export big reports to CSV")
+    build(engine, workspace_id, model, actor=actor)
+    with session_scope(engine) as session:
+        workspace = session.get(Workspace, workspace_id)
+        assert workspace is not None
+        from grounded.synthesis import themes
+
+        run = themes.current_run(session, workspace)
+        assert run is not None
+        keys = [t.key for t in themes.top_level(session, run)]
+        exports = next(k for k in keys if "csv" in themes.get(session, workspace, k).label)
+        other = next(k for k in keys if k != exports)
+        found = suggest.suggest(session, workspace, exports, model, actor=actor)
+        assert found[0].problem == "P-1"
+        problem = problems.get(session, workspace, "P-1")
+        links.review(session, links.get(session, workspace, problem, exports), accept=False, actor=actor)
+        drafted = from_theme(session, workspace, other, actor=actor)
+    build(engine, workspace_id, model, actor=actor)  # the same evidence: every theme keeps its key
+    with session_scope(engine) as session:
+        workspace = session.get(Workspace, workspace_id)
+        assert workspace is not None
+        assert all(s.problem != "P-1" for s in suggest.suggest(session, workspace, exports, model, actor=actor))
+        with pytest.raises(Conflict, match=f"{other} already backs {drafted.key}"):
+            from_theme(session, workspace, other, actor=actor)
+        assert (
+            links.get(session, workspace, problems.get(session, workspace, "P-1"), exports).status
+            == LinkStatus.REJECTED
+        )
+
+
+def test_say_do_refuses_a_model_the_themes_were_not_built_with(engine: Engine, model: MiniLM) -> None:
+    import itertools
+    import types
+
+    from grounded.synthesis import saydo
+    from grounded.synthesis.build import build
+    from tests.synthesis.conftest import workspace_with
+    from tests.synthesis.test_build import TOPICS
+
+    workspace_id, _ = workspace_with(engine, list(itertools.chain(*TOPICS.values())))
+    with session_scope(engine) as session:
+        actor = make_actor(session)
+    build(engine, workspace_id, model, actor=actor)
+    other = types.SimpleNamespace(name="other", version="other/1", dimension=8, truncated=0)
+    with session_scope(engine) as session:
+        workspace = session.get(Workspace, workspace_id)
+        assert workspace is not None
+        with pytest.raises(InvalidInput, match="were built with minilm; compare with the same model"):
+            saydo.say_do(session, workspace, "T-1", other)  # type: ignore[arg-type]

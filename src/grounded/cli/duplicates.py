@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from grounded.cli.context import in_workspace, state
+from grounded.cli.context import in_workspace
+from grounded.cli.models import ModelChoice, chosen, up_to_date
 from grounded.cli.output import console, done, emit_json, escape, excerpt
-from grounded.synthesis import embeddings
 
 
 class What(StrEnum):
@@ -25,9 +25,7 @@ def duplicates(
     merge: Annotated[
         bool, typer.Option("--merge", help="Merge each group of duplicate requests into its first request.")
     ] = False,
-    model: Annotated[
-        str, typer.Option(help="The embedding model: " + ", ".join(embeddings.MODELS) + ".")
-    ] = embeddings.DEFAULT,
+    model: ModelChoice = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """Near-duplicate evidence (the same ticket pasted twice), duplicate requests (the same
@@ -40,7 +38,9 @@ def duplicates(
 
     if merge and what not in (What.ALL, What.REQUESTS):
         raise typer.BadParameter("--merge merges requests: use it with 'requests' or 'all'", param_hint="--merge")
-    embedder = embeddings.embedder(model, state().settings.model_dir)
+    workspace_id, embedder = chosen(model)
+    if what in (What.ALL, What.EVIDENCE):
+        up_to_date(workspace_id, embedder, quiet=as_json)
     found: dict[str, list[find.Group]] = {}
     merged: list[str] = []
     with in_workspace() as (session, workspace, actor):

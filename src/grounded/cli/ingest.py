@@ -105,9 +105,9 @@ def import_file(
 
 
 def _join_themes(current: Any, workspace_id: Any) -> dict[str, Any] | None:
-    """New evidence joins the current themes when close enough (synthesis/assign.py); a
-    missing model leaves it for the next build, and says so."""
-    from grounded.errors import GroundedError
+    """New evidence joins the current themes when close enough (synthesis/assign.py). The
+    import is stored by now: whatever goes wrong here (a missing model, a locked database)
+    leaves the new items for the next build, and says so, but never fails the import."""
     from grounded.synthesis import embeddings
     from grounded.synthesis.assign import assign_new, pending
 
@@ -117,8 +117,8 @@ def _join_themes(current: Any, workspace_id: Any) -> dict[str, Any] | None:
     try:
         embedder = embeddings.embedder(run.model, current.settings.model_dir)
         found = assign_new(current.engine, workspace_id, embedder)
-    except GroundedError as problem:
-        return {"run": run.key, "joined": 0, "waiting": len(todo), "skipped": str(problem)}
+    except Exception as problem:  # reported, never raised: the import is already stored
+        return {"run": run.key, "joined": 0, "waiting": len(todo), "skipped": f"themes not updated: {problem}"}
     return dataclasses.asdict(found) | {"ms_per_item": round(found.ms_per_item, 2)}
 
 

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from grounded.cli.context import in_workspace, state
-from grounded.cli.output import console, counting_bar, done, emit_json, escape, excerpt, table
+from grounded.cli.context import in_workspace
+from grounded.cli.models import ModelChoice, chosen, up_to_date
+from grounded.cli.output import console, done, emit_json, escape, excerpt, table
 from grounded.models.enums import LinkStatus
 from grounded.problem import links
 from grounded.problem import service as problems
-from grounded.synthesis import embeddings, vectors
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -31,9 +31,7 @@ def suggest(
     target: Target,
     limit: Annotated[int, typer.Option(min=1, max=20, help="At most this many problems.")] = 3,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the suggestions without saving them.")] = False,
-    model: Annotated[
-        str, typer.Option(help="The embedding model: " + ", ".join(embeddings.MODELS) + ".")
-    ] = embeddings.DEFAULT,
+    model: ModelChoice = None,
     as_json: JsonOption = False,
 ) -> None:
     """Suggest the problems something supports, contradicts or is a symptom of.
@@ -46,12 +44,8 @@ def suggest(
     """
     from grounded.synthesis.suggest import suggest as make
 
-    current = state()
-    embedder = embeddings.embedder(model, current.settings.model_dir)
-    with in_workspace() as (session, workspace, _):
-        workspace_id, (_total, todo) = workspace.id, vectors.pending(session, workspace.id, vectors.key(embedder))
-    with counting_bar("embedding", len(todo), unit="texts", quiet=as_json or len(todo) < 500) as advance:
-        vectors.ensure(current.engine, workspace_id, embedder, progress=advance)  # what is new since the last run
+    workspace_id, embedder = chosen(model)
+    up_to_date(workspace_id, embedder, quiet=as_json)
     with in_workspace() as (session, workspace, actor):
         found = make(session, workspace, target, embedder, actor=actor, limit=limit, save=not dry_run)
     if as_json:

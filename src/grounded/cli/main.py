@@ -91,6 +91,12 @@ class GroundedGroup(TyperGroup):
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise  # usage errors: Typer prints them with the command's usage, exit code 2
         except Exception as problem_:
+            if type(problem_).__module__.startswith("pydantic"):  # a value no service checked first
+                from grounded.core.validation import invalid_from
+
+                invalid = invalid_from(problem_)  # type: ignore[arg-type]
+                error(str(invalid))
+                raise typer.Exit(invalid.exit_code) from None
             refused = _database_refusal(problem_)
             if refused is not None:
                 error(f"{refused[0]}: {_first_line(problem_)}; nothing was changed")

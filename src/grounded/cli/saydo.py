@@ -6,16 +6,14 @@ from typing import Annotated, Any
 
 import typer
 
-from grounded.cli.context import in_workspace, state
+from grounded.cli.context import in_workspace
+from grounded.cli.models import ModelChoice, chosen, up_to_date
 from grounded.cli.output import console, emit_json, escape, excerpt, table
-from grounded.synthesis import embeddings
 
 
 def say_do(
     subject: Annotated[str, typer.Argument(help="A theme (T-…) or a problem (P-…).")],
-    model: Annotated[
-        str, typer.Option(help="The embedding model the themes were built with: " + ", ".join(embeddings.MODELS) + ".")
-    ] = embeddings.DEFAULT,
+    model: ModelChoice = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """What people say (interviews, surveys, requests) beside what they do (tickets, usage
@@ -28,7 +26,8 @@ def say_do(
     """
     from grounded.synthesis.saydo import say_do as compare
 
-    embedder = embeddings.embedder(model, state().settings.model_dir)
+    workspace_id, embedder = chosen(model)
+    up_to_date(workspace_id, embedder, quiet=as_json)
     with in_workspace() as (session, workspace, _):
         found = compare(session, workspace, subject, embedder).as_dict()
     if as_json:

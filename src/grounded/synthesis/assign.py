@@ -25,6 +25,7 @@ from grounded.db.engine import session_scope
 from grounded.models import Evidence, EvidenceTheme, EvidenceVector, Theme, ThemeRun, Workspace
 from grounded.synthesis import language, themes, vectors
 from grounded.synthesis.clustering import FITS_FROM
+from grounded.synthesis.textual import wordy
 from grounded.synthesis.vectors import Embedder
 
 #: Slack on a theme's radius (cosine distance): a theme built from a handful of close
@@ -98,9 +99,14 @@ def assign_new(
         ids, matrix = _vectors(session, workspace_id, vectors.key(embedder), todo)
         language.ensure(session, workspace_id, ids)  # other languages wait: the build groups them apart
         spoken = language.languages(session, ids)
-        keep = [n for n, i in enumerate(ids) if language.is_english(spoken.get(i))]
+        texts = dict(session.execute(sa.select(Evidence.id, Evidence.text).where(Evidence.id.in_(ids))).all())
+        keep = [n for n, i in enumerate(ids) if language.is_english(spoken.get(i)) and wordy(texts.get(i, ""))]
         ids, matrix = [ids[n] for n in keep], matrix[keep] if len(keep) else matrix[:0]
-        every = list(session.scalars(sa.select(Theme).where(Theme.run_id == run.id, Theme.centre.is_not(None))))
+        every = [  # English items join English themes only
+            t
+            for t in session.scalars(sa.select(Theme).where(Theme.run_id == run.id, Theme.centre.is_not(None)))
+            if not t.label.startswith("[")
+        ]
         if not every:
             report.waiting = len(todo)
             report.skipped = "the current themes were built before centres were kept; run grounded themes build"

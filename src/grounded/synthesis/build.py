@@ -8,7 +8,6 @@ it made are kept: they are a cache).
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -22,10 +21,11 @@ from sqlalchemy.orm import Session
 from grounded.core.actor import Actor
 from grounded.db.engine import session_scope
 from grounded.errors import InvalidInput
-from grounded.models import Evidence, EvidenceTheme, Theme, ThemeRun, Workspace
+from grounded.models import Evidence, EvidenceTheme, ProblemLink, Theme, ThemeRun, Workspace
 from grounded.synthesis import clustering, language, sentiment, themes, vectors
 from grounded.synthesis.describe import distinctive_terms, label, representatives
 from grounded.synthesis.schemas import ThemeCreate, ThemeRunCreate
+from grounded.synthesis.textual import wordy
 from grounded.synthesis.vectors import Embedder
 
 #: Fewer items than this give no themes worth a person's time.
@@ -43,11 +43,8 @@ SUB_SHARE = 0.05
 #: this share of the theme's own members (synthesis/assign.py).
 RADIUS_QUANTILE = 0.95
 
-#: Texts with fewer words than this ("ok", "?", "thanks") are about nothing: they stay
-#: unthemed instead of making a theme of their own.
-MIN_WORDS = 2
+#: The language code of texts with too few words to be about anything (textual.wordy).
 WORDLESS = "-"
-_WORD = re.compile(r"\w+")
 
 Stage = Callable[[str], None]
 
@@ -62,6 +59,8 @@ class Group:
     representatives: list[int] = field(default_factory=list)
     number: int | None = None
     name: str | None = None
+    #: The earlier run's theme this one carries over (its links move here).
+    previous: uuid.UUID | None = None
     #: ISO 639-1 code of a theme of non-English evidence; None for English.
     language: str | None = None
 
@@ -117,7 +116,7 @@ def build(
         language.ensure(session, workspace_id)
         spoken = language.languages(session, ids)
     codes = np.array([spoken.get(i) or language.ENGLISH for i in ids], dtype=object)
-    codes[[not _wordy(text) for text in texts]] = WORDLESS
+    codes[[not wordy(text) for text in texts]] = WORDLESS
     labels, found, others = _discover_by_language(matrix, codes, seed)
     groups = _groups(labels)
     for group in groups:
@@ -179,12 +178,6 @@ def build(
     )
 
 
-def _wordy(text: str) -> bool:
-    """At least MIN_WORDS words, or a few characters of a script written without spaces."""
-    words = _WORD.findall(text)
-    return len(words) >= MIN_WORDS or sum(len(w) for w in words if not w.isascii()) >= 2 * MIN_WORDS
-
-
 def _discover_by_language(
     matrix: np.ndarray, codes: np.ndarray, seed: int
 ) -> tuple[np.ndarray, clustering.Clustering, dict[str, dict[str, int]]]:
@@ -194,8 +187,11 @@ def _discover_by_language(
     languages."""
     labels = np.full(len(matrix), -1, dtype=np.int64)
     english = np.flatnonzero(codes == language.ENGLISH)
-    found = clustering.discover(matrix[english], seed=seed)
-    labels[english] = found.labels
+    if len(english) >= MIN_ITEMS:
+        found = clustering.discover(matrix[english], seed=seed)
+        labels[english] = found.labels
+    else:  # too few to mean anything: unthemed, like a small language
+        found = clustering.Clustering(np.full(len(english), -1, dtype=np.int64), "too few English items")
     others: dict[str, dict[str, int]] = {}
     for code in sorted(set(codes.tolist()) - {language.ENGLISH, WORDLESS}):
         rows = np.flatnonzero(codes == code)
@@ -277,7 +273,7 @@ def _match(
     for _overlap, key, group, old_id in sorted(scored, key=lambda s: -s[0]):
         if key in taken_groups or old_id in taken_old:
             continue
-        group.number, group.name = old[old_id].number, old[old_id].name
+        group.number, group.name, group.previous = old[old_id].number, old[old_id].name, old_id
         taken_groups.add(key)
         taken_old.add(old_id)
     return len(taken_groups)
@@ -305,6 +301,8 @@ def _save(
     )
     if group.name:
         theme.name = group.name
+    if group.previous is not None:  # links people made (or rejected) follow the theme's key
+        session.execute(sa.update(ProblemLink).where(ProblemLink.theme_id == group.previous).values(theme_id=theme.id))
     centre = matrix[group.rows].mean(axis=0)
     norm = float(np.linalg.norm(centre))
     centre = centre / norm if norm else centre

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from grounded.core.actor import Actor
+from grounded.core.validation import validate
 from grounded.errors import Conflict
 from grounded.models import Account, Evidence, EvidenceTheme, Problem, ProblemLink, Workspace
 from grounded.models.enums import LinkStatus
@@ -51,17 +52,16 @@ def from_theme(session: Session, workspace: Workspace, ref: str, *, actor: Actor
     if recent is not None:
         why.append(f"{recent.recent:,} in the last 30 days against {recent.before_average:g} a month before")
     why.append(f"{found.stated:,} said, {found.observed:,} observed")
-    problem = problems.create(
-        session,
-        workspace,
-        actor=actor,
-        data=ProblemCreate(
-            title=(title or found.name or f"Draft from {theme.key}: {found.label}")[:300],
-            who=_who(session, theme.id),
-            struggle=struggle,
-            why_it_matters="; ".join(why),
-        ),
+    data = validate(
+        ProblemCreate,
+        {
+            "title": (title if title is not None else found.name or f"Draft from {theme.key}: {found.label}")[:300],
+            "who": _who(session, theme.id),
+            "struggle": struggle,
+            "why_it_matters": "; ".join(why),
+        },
     )
+    problem = problems.create(session, workspace, actor=actor, data=data)
     note = f"drafted from {theme.key} ({found.label})"
     links.link(session, workspace, problem, actor=actor, data=ProblemLinkCreate(target=theme.key, note=note))
     for item in found.representatives:

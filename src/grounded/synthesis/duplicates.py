@@ -35,8 +35,10 @@ from grounded.synthesis.vectors import Embedder
 EVIDENCE_THRESHOLD = 0.95
 REQUEST_THRESHOLD = 0.9
 BET_THRESHOLD = 0.8
-#: Rows compared per block in the pair search (a block × N float32 matrix at a time).
+#: Rows compared per block in the pair search (a block × N float32 matrix at a time), and
+#: the most cells such a block may hold (64M: 256 MB), so memory stays flat as N grows.
 BLOCK = 2048
+BLOCK_CELLS = 64_000_000
 OPEN_REQUESTS = (Disposition.NEW, Disposition.TRIAGED, Disposition.NOT_YET)
 CLOSED_BETS = (BetStatus.DONE, BetStatus.DROPPED)
 
@@ -53,8 +55,9 @@ class Group:
 
 def pairs(matrix: np.ndarray, threshold: float) -> Iterator[tuple[int, int, float]]:
     """Every (i, j, cosine) with i < j and cosine ≥ threshold; rows are unit vectors."""
-    for start in range(0, len(matrix), BLOCK):
-        block = matrix[start : start + BLOCK] @ matrix.T
+    rows = max(1, min(BLOCK, BLOCK_CELLS // max(len(matrix), 1)))
+    for start in range(0, len(matrix), rows):
+        block = matrix[start : start + rows] @ matrix.T
         rows, cols = np.nonzero(block >= threshold)
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             i = start + r

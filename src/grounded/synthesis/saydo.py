@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from grounded.db.types import utcnow
 from grounded.errors import InvalidInput
-from grounded.models import Evidence, Problem, Workspace
+from grounded.models import Evidence, EvidenceTheme, Problem, Workspace
 from grounded.models.enums import EvidenceMode, LinkRole
 from grounded.problem import service as problems
 from grounded.synthesis import sentiment, themes, topics
@@ -134,6 +134,12 @@ def say_do(
     if run is None:
         raise InvalidInput("the workspace has no themes yet; build them first: grounded themes build", field="themes")
     where = topics.space(session, workspace.id, embedder)
+    if run.model_version != where.model or not where.ids:
+        raise InvalidInput(
+            f"the current themes ({run.key}) were built with {run.model}; compare with the same model "
+            f"(--model {run.model}) or build the themes again with this one",
+            field="model",
+        )
     centres = topics.theme_centres(session, where, run)
     own: list[uuid.UUID]
     exclude: set[uuid.UUID] = set()
@@ -185,10 +191,9 @@ def _related(centres: topics.ThemeCentres, vector: np.ndarray, exclude: set[uuid
 
 
 def _related_row(session: Session, centres: topics.ThemeCentres, theme: Any, similarity: float) -> Related:
+    members = sa.select(EvidenceTheme.evidence_id).where(EvidenceTheme.theme_id == theme.id)
     modes = session.execute(
-        sa.select(Evidence.mode, sa.func.count())
-        .where(Evidence.id.in_(centres.members[theme.id]))
-        .group_by(Evidence.mode)
+        sa.select(Evidence.mode, sa.func.count()).where(Evidence.id.in_(members)).group_by(Evidence.mode)
     ).all()
     counts = {mode: int(n) for mode, n in modes}
     return Related(

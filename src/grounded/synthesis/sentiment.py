@@ -99,8 +99,11 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 
 def analyzer_key() -> str:
-    """The analyzer's version string, part of every cached score's key."""
-    return f"vader/{version('vaderSentiment')}+g{RULES}"
+    """The analyzer's version string, part of every cached score's key (with the language
+    detector's: which texts are scored at all depends on it)."""
+    from grounded.synthesis.language import detector_key
+
+    return f"vader/{version('vaderSentiment')}+g{RULES}+{detector_key()}"
 
 
 @lru_cache(maxsize=1)

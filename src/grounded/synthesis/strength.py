@@ -79,11 +79,11 @@ def strength(
         raise InvalidInput(f"the half-life must be a positive number of days, not {half_life_days}", field="half_life")
     now = now or utcnow()
     items = _accepted(session, problem)
+    wanted = sorted({r.account_id for r in items.values() if r.account_id}, key=str)
     accounts = {
         a.id: a
-        for a in session.scalars(
-            sa.select(Account).where(Account.id.in_({r.account_id for r in items.values() if r.account_id}))
-        )
+        for start in range(0, len(wanted), 5000)
+        for a in session.scalars(sa.select(Account).where(Account.id.in_(wanted[start : start + 5000])))
     }
     result = Strength(problem=problem.key, half_life_days=half_life_days, supports=Side(), contradicts=Side())
     represented: dict[str, set[uuid.UUID]] = defaultdict(set)

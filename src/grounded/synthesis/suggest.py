@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from grounded.core.actor import Actor
-from grounded.models import Evidence, Problem, ProblemLink, Request, Theme, Workspace
+from grounded.models import Evidence, EvidenceTheme, Problem, ProblemLink, Request, Theme, Workspace
 from grounded.models.enums import EvidenceMode, LinkOrigin, LinkRole, LinkStatus, ProblemStatus
 from grounded.problem import links
 from grounded.problem.schemas import ProblemLinkCreate
@@ -138,6 +138,8 @@ def suggest(
         status = _record(
             session, workspace, problem, target, confidence=confidence, receipts=receipts, actor=actor, save=save
         )
+        if status == LinkStatus.REJECTED.value:
+            continue  # a person said no: not suggested again, and it takes no place in the list
         found.append(
             Suggestion(
                 problem=problem.key,
@@ -165,7 +167,7 @@ def _target(session: Session, workspace: Workspace, where: topics.Space, embedde
     assert isinstance(row, Theme)
     members = topics.members(session, row)
     vector = topics.centre(where.matrix[where.rows(members)])
-    role, reason = _theme_role(session, workspace, members)
+    role, reason = _theme_role(session, workspace, row)
     return Target(row.key, column, row, vector, set(members), role, reason)
 
 
@@ -181,12 +183,13 @@ def _evidence_role(session: Session, workspace: Workspace, item: Evidence) -> tu
     return LinkRole.SUPPORTS, "observed (what people do): supports"
 
 
-def _theme_role(session: Session, workspace: Workspace, members: list[uuid.UUID]) -> tuple[LinkRole, str]:
+def _theme_role(session: Session, workspace: Workspace, theme: Theme) -> tuple[LinkRole, str]:
     """A theme mostly said, and said positively (net polarity as in say vs do), contradicts."""
+    members = sa.select(EvidenceTheme.evidence_id).where(EvidenceTheme.theme_id == theme.id)
     stated = list(
         session.scalars(sa.select(Evidence.id).where(Evidence.id.in_(members), Evidence.mode == EvidenceMode.STATED))
     )
-    if len(stated) * 2 <= len(members):
+    if len(stated) * 2 <= theme.size:
         return LinkRole.SUPPORTS, "mostly observed (what people do): supports"
     sentiment.ensure(session, workspace.id, stated)
     polarities = [sentiment.polarity(v) for v in sentiment.scores(session, stated).values()]

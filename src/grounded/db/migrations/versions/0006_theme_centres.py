@@ -23,6 +23,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("theme") as batch_op:
-        batch_op.drop_column("radius")
-        batch_op.drop_column("centre")
+    # A plain DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch rebuild of ``theme`` would drop
+    # the table, and its ON DELETE CASCADE would empty evidence_theme and problem_link.
+    op.execute("ALTER TABLE theme DROP COLUMN radius")
+    op.execute("ALTER TABLE theme DROP COLUMN centre")
