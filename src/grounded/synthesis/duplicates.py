@@ -55,9 +55,9 @@ class Group:
 
 def pairs(matrix: np.ndarray, threshold: float) -> Iterator[tuple[int, int, float]]:
     """Every (i, j, cosine) with i < j and cosine ≥ threshold; rows are unit vectors."""
-    rows = max(1, min(BLOCK, BLOCK_CELLS // max(len(matrix), 1)))
-    for start in range(0, len(matrix), rows):
-        block = matrix[start : start + rows] @ matrix.T
+    step = max(1, min(BLOCK, BLOCK_CELLS // max(len(matrix), 1)))
+    for start in range(0, len(matrix), step):
+        block = matrix[start : start + step] @ matrix.T
         rows, cols = np.nonzero(block >= threshold)
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             i = start + r
