@@ -1,6 +1,6 @@
-"""How fast grounded embeds texts (all-MiniLM-L6-v2 on ONNX Runtime, fp32 and int8), and how
-close int8 stays to fp32, on two corpora: CLINC150's 4,500 test utterances (short) and the
-demo's support tickets (subject and description, longer).
+"""How fast grounded embeds texts (all-MiniLM-L6-v2 on ONNX Runtime, fp32 and int8, and the
+fast tier, WordLlama), and how close int8 stays to fp32, on two corpora: CLINC150's 4,500
+test utterances (short) and the demo's support tickets (subject and description, longer).
 
     .venv/bin/python bench/embed_speed.py [--peer-python PATH] [--limit N]
 
@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from grounded.synthesis.embeddings.minilm import MiniLM
+from grounded.synthesis.embeddings.wordllama import WordLlama
+from grounded.synthesis.vectors import Embedder
 from machine import describe
 
 HERE = Path(__file__).resolve().parent
@@ -76,7 +78,7 @@ def ticket_texts(limit: int) -> list[str]:
     return [text_of(row["Subject"], row["Description"]) for row in rows[:limit]]
 
 
-def timed(model: MiniLM, texts: list[str]) -> tuple[float, np.ndarray]:
+def timed(model: Embedder, texts: list[str]) -> tuple[float, np.ndarray]:
     model.embed(texts[:64])  # load and warm up
     started = time.perf_counter()
     vectors = model.embed(texts)
@@ -105,6 +107,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as models:
         fp32 = MiniLM(Path(models), quantized=False)
         int8 = MiniLM(Path(models), quantized=True)
+        fast = WordLlama()
         for name, texts in (
             ("CLINC150 test", (clinc_texts(args.data) or [])[: args.clinc_limit]),
             ("demo tickets", ticket_texts(args.limit)),
@@ -116,9 +119,14 @@ def main() -> None:
             print(f"{name}: {len(texts):,} texts, {tokens / len(texts):.0f} tokens each on average")
             fp32_seconds, fp32_vectors = timed(fp32, texts)
             int8_seconds, int8_vectors = timed(int8, texts)
+            fast_seconds, _ = timed(fast, texts)
             cosine = (fp32_vectors * int8_vectors).sum(axis=1)
             print(f"  grounded fp32   {len(texts) / fp32_seconds:8,.0f} texts/s  ({fp32_seconds:.1f} s)")
             print(f"  grounded int8   {len(texts) / int8_seconds:8,.0f} texts/s  ({int8_seconds:.1f} s)")
+            print(
+                f"  grounded wordllama {len(texts) / fast_seconds:8,.0f} texts/s  ({fast_seconds:.2f} s; "
+                f"{int8_seconds / fast_seconds:.0f}x int8)"
+            )
             print(f"  int8 against fp32: cosine mean {cosine.mean():.4f}, lowest {cosine.min():.4f}")
             if args.peer_python:
                 measured = peer(args.peer_python, texts)

@@ -51,6 +51,7 @@ def test_the_embedding_benchmark_runs_and_reports_its_figures(tmp_path: Path) ->
     assert "demo tickets: 40 texts" in result.stdout
     corpora = 2 if "CLINC150 test: 40 texts" in result.stdout else 1  # the labelled sets sit beside the project
     assert result.stdout.count("int8 against fp32: cosine mean 0.9") == corpora, result.stdout
+    assert result.stdout.count("grounded wordllama") == corpora, result.stdout  # the fast tier, same texts
 
 
 @pytest.mark.slow
@@ -72,3 +73,17 @@ def test_the_theme_quality_benchmark_runs_on_any_labelled_file(tmp_path: Path) -
         themes_of[line.split(",")[1]].add(line.split(",")[2])
     assert all(len(found) == 1 for found in themes_of.values())
     assert themes_of["export"] != themes_of["login"]
+
+
+@pytest.mark.slow
+def test_the_theme_scale_benchmark_runs_and_reports_its_figures(tmp_path: Path) -> None:
+    for model in ("wordllama", "minilm-int8"):
+        result = _run([str(BENCH / "themes_scale.py"), "--items", "600", "--model", model], tmp_path)
+        assert result.returncode == 0, result.stderr[-3000:]
+        out = result.stdout
+        assert out.startswith("machine: "), out
+        assert "items: 600 texts" in out, out
+        assert f"model: {model} (" in out, out
+        for figure in ("embed: ", " texts/s", "cluster: ", " themes, ", " unclustered", "sub-themes: ", "total: "):
+            assert figure in out, (figure, out)
+        assert "peak RSS: " in out, out

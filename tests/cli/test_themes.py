@@ -25,7 +25,7 @@ def test_embed_then_embed_again(ready: Invoke) -> None:
 def test_an_unknown_model_is_refused(ready: Invoke) -> None:
     run = ready("themes", "embed", "--model", "gpt", ok=False)
     assert run.exit_code == 4
-    assert "unknown model 'gpt'; choose one of: minilm-int8, minilm" in run.stderr
+    assert "unknown model 'gpt'; choose one of: minilm-int8, minilm, wordllama" in run.stderr
 
 
 def test_a_missing_model_says_how_to_install_it(ready: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
