@@ -171,7 +171,7 @@ def test_from_evidence_to_a_decision(ready: Invoke) -> None:
     ]
 
 
-def test_requests_metrics_and_search(ready: Invoke) -> None:
+def test_requests_metrics_and_search(ready: Invoke, tmp_path: Path) -> None:
     ready("problem", "new", "Reports are rebuilt by hand")
     ready(
         "request",
@@ -200,7 +200,11 @@ def test_requests_metrics_and_search(ready: Invoke) -> None:
     )
     assert ready("request", "list", "--group", "sales", "--disposition", "merged", "--json").json()["total"] == 1
 
-    ready("metric", "define", "weekly_csv_exports", "Weekly CSV exports", "--kind", "count", "--good", "down")
+    spec = tmp_path / "exports.yaml"
+    spec.write_text("key: weekly_csv_exports\nname: Weekly CSV exports\nkind: count\nevent: export_csv\ngood: down\n")
+    defined = ready("metric", "define", str(spec), "--json").json()
+    assert defined["metrics"][0]["status"] == "created"
+    assert ready("metric", "define", str(spec), "--json").json()["metrics"][0]["status"] == "unchanged"
     ready("metric", "update", "weekly_csv_exports", "--kind", "unique")
     metric = ready("metric", "show", "weekly_csv_exports", "--json").json()
     assert (metric["version"], [v["kind"] for v in metric["versions"]]) == (2, ["count", "unique"])

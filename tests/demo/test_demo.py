@@ -278,3 +278,31 @@ def test_a_small_event_target_gives_about_that_many_events(tmp_path: Path) -> No
     accounts = company.accounts(random.Random(5), 80)
     stats = events.generate(accounts, seed=5, as_of=AS_OF, target=5_000, path=tmp_path / "events.parquet")
     assert 3_000 < stats.rows < 8_000
+
+
+def test_every_demo_metric_computes_and_charts(built: tuple[Engine, Path], tmp_path: Path) -> None:
+    from grounded.metrics import catalogue, charts
+    from grounded.metrics import compute as metrics
+
+    engine, _ = built
+    with session_scope(engine) as session:
+        workspace = session.scalars(sa.select(Workspace).where(Workspace.slug == "demo")).one()
+        keys = [m.key for m in catalogue.list_(session, workspace).items]
+        assert len(keys) == 14
+        found = {}
+        for key in keys:
+            result = metrics.compute(session, workspace, key)
+            headline = [v.value for v in result.headline() if v.value is not None]
+            assert headline, f"{key} has no value"
+            found[key] = headline
+            chart = charts.save(charts.draw(result.spec, result.values), tmp_path / f"{key}.svg")
+            assert chart.stat().st_size > 1_000
+        assert all(v > 0 for v in found["weekly_report_views"])
+        assert all(0 <= v <= 100 for v in found["spreadsheet_rebuild_rate"])
+        assert all(-100 <= v <= 100 for v in found["nps"])
+        assert all(0 < v <= 100 for v in found["monthly_stickiness"])
+        # the derived rate is 100 minus the funnel it is defined on, period by period
+        funnel = found["csv_export_report_return"]
+        assert [round(100 - v, 9) for v in funnel] == [round(v, 9) for v in found["spreadsheet_rebuild_rate"]]
+        stored = catalogue.values(session, catalogue.get(session, workspace, "weekly_report_views"))
+        assert [v.value for v in stored if not v.detail] == [float(v) for v in found["weekly_report_views"]]

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from grounded.errors import Conflict, NotFound
+from grounded.errors import Conflict, InvalidInput, NotFound
 from grounded.metrics import catalogue, event_sources
 from grounded.metrics.schemas import EventSourceCreate, MetricCreate, MetricUpdate, MetricValueCreate
 from tests.factories import make_actor, make_metric, make_workspace
@@ -27,7 +27,7 @@ def test_meaning_changes_make_versions_and_values_keep_theirs(session: Session) 
     catalogue.update(session, metric, data=MetricUpdate(name="Weekly CSV exports"), actor=actor)
     assert metric.version == 1
     catalogue.update(
-        session, metric, data=MetricUpdate(definition={"event": "export_csv", "distinct": "account"}), actor=actor
+        session, metric, data=MetricUpdate(definition={"event": "export_csv", "period": "day"}), actor=actor
     )
     assert metric.version == 2
     catalogue.record_value(
@@ -36,9 +36,12 @@ def test_meaning_changes_make_versions_and_values_keep_theirs(session: Session) 
         metric,
         data=MetricValueCreate(period_start=date(2026, 11, 9), period_end=date(2026, 11, 15), value=80),
     )
-    assert [(v.version, v.definition) for v in catalogue.versions(session, metric)] == [
-        (1, {"event": "export_csv"}),
-        (2, {"event": "export_csv", "distinct": "account"}),
+    # Definitions are stored as their spec reads them: every choice written out.
+    assert [
+        (v.version, v.definition["events"], v.definition["period"]) for v in catalogue.versions(session, metric)
+    ] == [
+        (1, ["export_csv"], "week"),
+        (2, ["export_csv"], "day"),
     ]
     assert [v.value for v in catalogue.values(session, metric, version=1)] == [120]
     assert first.metric_version == 1
@@ -81,3 +84,16 @@ def test_one_default_event_source(session: Session) -> None:
     found = event_sources.default(session, workspace)
     assert found is not None
     assert found.name == "warehouse"
+
+
+def test_a_definition_that_is_not_a_valid_spec_is_refused(session: Session) -> None:
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    with pytest.raises(InvalidInput, match="distinct is not a field of this kind"):
+        make_metric(session, workspace, actor, key="exports", definition={"event": "x", "distinct": "account"})
+    metric = make_metric(
+        session, workspace, actor, key="funnel_ok", kind="funnel", definition={"steps": ["a", "b"], "window": "7d"}
+    )
+    with pytest.raises(InvalidInput, match="at least two steps"):
+        catalogue.update(session, metric, data=MetricUpdate(definition={"steps": ["a"], "window": "7d"}), actor=actor)
+    assert metric.version == 1

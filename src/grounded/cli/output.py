@@ -100,6 +100,10 @@ def done(message: str) -> None:
     console.print(message, soft_wrap=True)
 
 
+def warn(message: str) -> None:
+    errors.print(f"[bold yellow]warning:[/] {escape(message)}")
+
+
 def error(message: str) -> None:
     errors.print(f"[bold red]error:[/] {escape(message)}")
 

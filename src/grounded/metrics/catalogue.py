@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from grounded.core.actor import Actor
 from grounded.core.pagination import Page, PageParams
 from grounded.errors import Conflict
 from grounded.metrics.schemas import MetricCreate, MetricUpdate, MetricValueCreate
+from grounded.metrics.spec import Spec
 from grounded.models import Metric, MetricValue, MetricVersion, Workspace
 from grounded.models.enums import MetricKind
 
@@ -23,9 +25,18 @@ _MEANING = ("kind", "definition")
 def create(session: Session, workspace: Workspace, *, data: MetricCreate, actor: Actor) -> Metric:
     if find(session, workspace, data.key) is not None:
         raise Conflict(f"a metric with key '{data.key}' already exists; change it with: grounded metric update")
-    metric = crud.add(session, Metric(workspace_id=workspace.id, **data.model_dump()), actor=actor)
+    values = data.model_dump()
+    values["definition"] = _valid(data.key, data.name, data.kind, data.definition)
+    metric = crud.add(session, Metric(workspace_id=workspace.id, **values), actor=actor)
     _keep_version(session, metric)
     return metric
+
+
+def _valid(key: str, name: str, kind: MetricKind, definition: dict[str, Any]) -> dict[str, Any]:
+    """The definition as a spec of its kind would store it, or InvalidInput saying why not."""
+    from grounded.metrics.spec import from_stored
+
+    return from_stored(key, name, MetricKind(kind), definition).definition()
 
 
 def _keep_version(session: Session, metric: Metric) -> None:
@@ -62,7 +73,12 @@ def list_(
 def update(session: Session, metric: Metric, *, data: MetricUpdate, actor: Actor) -> Metric:
     """Edit a metric. A change of kind or definition is a new version; earlier results
     stay attributed to the version that produced them."""
-    changed = crud.update(session, metric, actor=actor, changes=data.model_dump(exclude_unset=True))
+    changes = data.model_dump(exclude_unset=True)
+    if "kind" in changes or "definition" in changes:
+        kind = changes.get("kind") or metric.kind
+        definition = changes["definition"] if changes.get("definition") is not None else metric.definition
+        changes["definition"] = _valid(metric.key, metric.name, kind, definition)
+    changed = crud.update(session, metric, actor=actor, changes=changes)
     if set(changed) & set(_MEANING):
         metric.version += 1
         _keep_version(session, metric)
@@ -98,3 +114,23 @@ def values(session: Session, metric: Metric, *, version: int | None = None) -> S
     if version is not None:
         statement = statement.where(MetricValue.metric_version == version)
     return session.scalars(statement.order_by(MetricValue.period_start, MetricValue.id)).all()
+
+
+def define(session: Session, workspace: Workspace, spec: Spec, *, actor: Actor) -> tuple[Metric, str]:
+    """Add a spec to the catalogue, or bring its entry up to date. Returns the metric and
+    what happened: ``created``, ``new version`` (the meaning changed), ``updated`` (only
+    its name, description, unit, owner or direction) or ``unchanged``."""
+    from grounded.metrics.spec import header
+
+    fields = header(spec)
+    definition = spec.definition()
+    metric = find(session, workspace, spec.key)
+    if metric is None:
+        data = MetricCreate(**{k: v for k, v in fields.items() if v is not None}, definition=definition)
+        return create(session, workspace, data=data, actor=actor), "created"
+    wanted = {**{k: v for k, v in fields.items() if k != "key"}, "definition": definition}
+    changes = {k: v for k, v in wanted.items() if getattr(metric, k) != v}
+    if not changes:
+        return metric, "unchanged"
+    update(session, metric, data=MetricUpdate(**changes), actor=actor)
+    return metric, "new version" if set(changes) & set(_MEANING) else "updated"

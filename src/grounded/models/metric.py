@@ -74,6 +74,10 @@ class MetricValue(IdMixin, WorkspaceScoped, Base):
     period_start: Mapped[date]
     period_end: Mapped[date]
     segment: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Which part of the metric: {} for the headline, else e.g. {"step": 2} or {"period": 4}.
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=sa.text("'{}'"))
+    #: The engine that computed it (duckdb, clickhouse, pyspark…).
+    engine: Mapped[str | None] = mapped_column(sa.String(200))
     value: Mapped[float | None]
     sample_size: Mapped[int | None]
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)

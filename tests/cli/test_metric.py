@@ -1,0 +1,281 @@
+"""``grounded metric``: specs from YAML, checked against the events; computed, charted and
+compiled to SQL; each bad input answered with the file, the line and the fix."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Invoke
+
+EVENTS = [
+    # user, account, event, timestamp, properties
+    ("u1", "A", "open", "2026-01-05T09:00:00Z", "{}"),
+    ("u1", "A", "save", "2026-01-05T09:30:00Z", '{"status": "ok"}'),
+    ("u2", "A", "open", "2026-01-06T10:00:00Z", "{}"),
+    ("u2", "A", "save", "2026-01-06T10:00:05Z", '{"status": "failed"}'),
+    ("u3", "B", "open", "2026-01-13T10:00:00Z", "{}"),
+    ("u1", "A", "open", "2026-01-14T10:00:00Z", "{}"),
+]
+
+SPECS = """\
+metrics:
+  - key: weekly_opens
+    name: Weekly opens
+    kind: count
+    event: open
+    period: week
+  - key: weekly_users
+    name: Weekly users
+    kind: unique
+    events: [open, save]
+  - key: opens_per_user
+    name: Opens per user
+    kind: derived
+    expression: weekly_opens / weekly_users
+  - key: save_failures
+    name: Save failures
+    kind: failure_rate
+    unit: "%"
+    attempts: save
+    failures: {event: save, where: {properties.status: failed}}
+  - key: open_to_save
+    name: Open to save
+    kind: funnel
+    unit: "%"
+    steps: [open, save]
+    window: 1h
+  - key: back_next_week
+    name: Back the next week
+    kind: retention
+    unit: "%"
+    start: open
+    return: open
+    periods: 1
+"""
+
+
+@pytest.fixture
+def with_events(ready: Invoke, tmp_path: Path) -> Invoke:
+    path = tmp_path / "events.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["user_id", "account_id", "event", "timestamp", "properties"])
+        writer.writerows(EVENTS)
+    ready("import", "--preset", "usage_events", str(path))
+    return ready
+
+
+def _spec(tmp_path: Path, text: str, name: str = "spec.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_define_compute_and_keep_values(with_events: Invoke, tmp_path: Path) -> None:
+    defined = with_events("metric", "define", str(_spec(tmp_path, SPECS)), "--json").json()
+    assert [m["status"] for m in defined["metrics"]] == ["created"] * 6
+    opens = with_events("metric", "compute", "weekly_opens", "--json").json()
+    assert opens["engine"] == "duckdb"
+    assert (opens["since"], opens["until"]) == ("2026-01-05", "2026-01-15")
+    assert [(v["period_start"], v["value"]) for v in opens["values"]] == [("2026-01-05", 2.0), ("2026-01-12", 2.0)]
+    # 2 opens by 2 users, then 2 opens by 2 users
+    ratio = with_events("metric", "compute", "opens_per_user", "--json").json()
+    assert [v["value"] for v in ratio["values"]] == [1.0, 1.0]
+    failures = with_events("metric", "compute", "save_failures", "--json").json()
+    assert failures["values"][0]["value"] == 50.0
+    funnel = with_events("metric", "compute", "open_to_save", "--detail", "--json").json()
+    steps = [(v["detail"].get("step"), v["sample_size"]) for v in funnel["values"] if v["period_start"] == "2026-01-05"]
+    assert steps == [(None, 2), (1, 2), (2, 2)]
+    shown = with_events("metric", "show", "weekly_opens", "--json").json()
+    assert shown["version"] == 1
+
+
+def test_values_are_stored_and_replaced_not_duplicated(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    with_events("metric", "compute", "weekly_opens")
+    with_events("metric", "compute", "weekly_opens")
+    values = with_events("metric", "values", "weekly_opens", "--json").json()
+    assert [(v["period_start"], v["value"], v["engine"]) for v in values["items"]] == [
+        ("2026-01-05", 2.0, "duckdb"),
+        ("2026-01-12", 2.0, "duckdb"),
+    ]
+
+
+def test_a_changed_definition_is_a_new_version(with_events: Invoke, tmp_path: Path) -> None:
+    path = _spec(tmp_path, "key: opens\nname: Opens\nkind: count\nevent: open\n")
+    with_events("metric", "define", str(path))
+    path.write_text("key: opens\nname: Opens\nkind: count\nevent: open\nperiod: day\n", encoding="utf-8")
+    again = with_events("metric", "define", str(path), "--json").json()
+    assert (again["metrics"][0]["status"], again["metrics"][0]["version"]) == ("new version", 2)
+    path.write_text("key: opens\nname: Opens, renamed\nkind: count\nevent: open\nperiod: day\n", encoding="utf-8")
+    renamed = with_events("metric", "define", str(path), "--json").json()
+    assert (renamed["metrics"][0]["status"], renamed["metrics"][0]["version"]) == ("updated", 2)
+
+
+def test_a_dry_run_changes_nothing(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)), "--dry-run")
+    assert with_events("metric", "list", "--json").json()["total"] == 0
+
+
+def test_sql_for_each_dialect(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    clickhouse = with_events("metric", "sql", "save_failures", "--dialect", "clickhouse").stdout
+    assert "JSONExtractRaw" in clickhouse
+    spark = with_events("metric", "sql", "save_failures", "--dialect", "pyspark").stdout
+    assert "get_json_object" in spark.lower()
+    refused = with_events("metric", "sql", "opens_per_user", ok=False)
+    assert refused.exit_code == 4
+    assert "derived metric; it has no event SQL" in refused.stderr
+    unknown = with_events("metric", "sql", "weekly_opens", "--dialect", "oracle", ok=False)
+    assert "'oracle' is not one of: duckdb, clickhouse" in unknown.stderr
+
+
+def test_chart_files(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    svg = tmp_path / "opens.svg"
+    with_events("metric", "chart", "weekly_opens", "--out", str(svg))
+    assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    png = tmp_path / "retention.png"
+    with_events("metric", "chart", "back_next_week", "--out", str(png))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    refused = with_events("metric", "chart", "weekly_opens", "--out", str(tmp_path / "opens.gif"), ok=False)
+    assert "write a chart as .svg or .png" in refused.stderr
+    assert not (tmp_path / "opens.gif").exists()
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("key: m_a\nname: A\nkind: count\nevent: open\nperiod: fortnight\n", "spec.yaml line 5: period"),
+        (
+            "key: m_a\nname: A\nkind: funnel\nsteps: [open]\nwindow: 1d\n",
+            "line 4: steps a funnel needs at least two steps (got 1)",
+        ),
+        (
+            "key: m_a\nname: A\nkind: funnel\nsteps: [open, save]\nwindow: 0d\n",
+            "line 5: window window must be above zero (got '0d')",
+        ),
+        (
+            "key: m_a\nname: A\nkind: funnel\nsteps: [open, save]\nwindow: -3d\n",
+            "window must be above zero (got '-3d')",
+        ),
+        ("key: m_a\nname: A\nkind: retention\nstart: open\nperiods: 4\n", "a retention needs a return event"),
+        ("key: m_a\nname: A\nkind: count\nevent: open\ncolour: blue\n", "line 5: colour is not a field of this kind"),
+        ("key: m_a\nname: A\nkind: sum\n", "line 3: kind 'sum' is not one of: count, unique"),
+        ("key: m_a\nname: A\nkind: count\n", "events is required for this kind"),
+        ("key: m_a\nname: A\nkind: count\nevent: open\nwhere: {colour: red}\n", "name an event property as properties"),
+        ("key: m_a\nname: A\nkind: derived\nexpression: __import__('os')\n", "only + - * /"),
+        ("key: m_a\nname: A\nkind: count\nevent: [open\n", "not valid YAML"),
+        ("", "the file is empty"),
+        ("key: Weekly Opens\nname: A\nkind: count\nevent: open\n", "line 1: key 'Weekly Opens' is not a metric key"),
+        ("key: m_a\nname: A\nkind: stickiness\nperiod: day\n", "use period week or month"),
+        (
+            "key: m_a\nname: A\nkind: retention\nstart: a\nreturn: a\nperiods: 2\nclock: rolling\nperiod: month\n",
+            "fixed length",
+        ),
+    ],
+)
+def test_a_bad_spec_names_the_line_and_the_fix(ready: Invoke, tmp_path: Path, text: str, message: str) -> None:
+    run = ready("metric", "define", str(_spec(tmp_path, text)), ok=False)
+    assert run.exit_code == 4
+    assert message in run.stderr.replace("\n", " ")
+    assert ready("metric", "list", "--json").json()["total"] == 0
+
+
+def test_a_typo_in_an_event_name_points_at_its_line(with_events: Invoke, tmp_path: Path) -> None:
+    text = "key: m_a\nname: A\nkind: funnel\nsteps:\n  - open\n  - svae\nwindow: 1d\n"
+    run = with_events("metric", "define", str(_spec(tmp_path, text)), ok=False)
+    assert run.exit_code == 4
+    assert "spec.yaml line 6: event 'svae' is not in the event store; did you mean 'save'?" in run.stderr.replace(
+        "\n", " "
+    )
+    assert with_events("metric", "list", "--json").json()["total"] == 0
+
+
+def test_an_unknown_property_is_refused(with_events: Invoke, tmp_path: Path) -> None:
+    text = "key: m_a\nname: A\nkind: count\nevent: save\nwhere:\n  properties.state: failed\n"
+    run = with_events("metric", "define", str(_spec(tmp_path, text)), ok=False)
+    assert "line 6: property 'state' is on none of the events read; did you mean 'status'?" in run.stderr.replace(
+        "\n", " "
+    )
+
+
+def test_a_derived_metric_naming_an_unknown_metric_is_refused(ready: Invoke, tmp_path: Path) -> None:
+    text = "key: m_a\nname: A\nkind: derived\nexpression: 100 - nothing_here\n"
+    run = ready("metric", "define", str(_spec(tmp_path, text)), ok=False)
+    assert "metric 'nothing_here' is not in the catalogue" in run.stderr.replace("\n", " ")
+
+
+def test_computing_without_events_says_how_to_get_them(ready: Invoke, tmp_path: Path) -> None:
+    ready("metric", "define", str(_spec(tmp_path, SPECS)))  # no events yet: names not checked
+    run = ready("metric", "compute", "weekly_opens", ok=False)
+    assert run.exit_code == 4
+    assert "no event source; import usage events with: grounded import --preset usage_events" in run.stderr.replace(
+        "\n", " "
+    )
+
+
+def test_an_event_store_with_the_wrong_columns(ready: Invoke, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ready("metric", "define", str(_spec(tmp_path, SPECS)))
+    store = tmp_path / "store"
+    store.mkdir()
+    pq.write_table(pa.table({"who": ["u1"], "what": ["open"]}), store / "part.parquet")
+    ready("metric", "source", "add", "wrong", "--kind", "parquet", "--location", str(store / "*.parquet"), "--default")
+    run = ready("metric", "compute", "weekly_opens", ok=False)
+    assert run.exit_code == 4
+    flat = run.stderr.replace("\n", " ")
+    assert "lack the columns user_id (from 'user_id'), event (from 'event'), occurred_at (from 'occurred_at')" in flat
+    assert "they have: who, what" in flat
+
+
+def test_an_engine_that_cannot_connect_stores_nothing(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    run = with_events(
+        "metric", "compute", "weekly_opens", "--engine", "clickhouse://nobody:secret@127.0.0.1:1/none", ok=False
+    )
+    assert run.exit_code == 4
+    flat = run.stderr.replace("\n", " ")
+    assert "cannot connect to clickhouse://nobody:***@127.0.0.1:1/none" in flat
+    assert "secret" not in flat
+    values = with_events("metric", "values", "weekly_opens", "--json").json()
+    assert values["items"] == []
+
+
+def test_until_before_since_is_refused(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    run = with_events("metric", "compute", "weekly_opens", "--since", "2026-02-01", "--until", "2026-01-01", ok=False)
+    assert "--until (2026-01-01) must be after --since (2026-02-01)" in run.stderr.replace("\n", " ")
+    bad = with_events("metric", "compute", "weekly_opens", "--since", "yesterday", ok=False)
+    assert "'yesterday' is not a date" in bad.stderr
+
+
+def test_specs_from_a_folder_and_duplicate_keys(ready: Invoke, tmp_path: Path) -> None:
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    _spec(folder, "key: m_a\nname: A\nkind: count\nevent: open\n", "a.yaml")
+    _spec(folder, "key: m_a\nname: A again\nkind: count\nevent: save\n", "b.yml")
+    run = ready("metric", "define", str(folder), ok=False)
+    assert "metric 'm_a' is also defined at" in run.stderr.replace("\n", " ")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "holds no .yaml or .yml files" in ready("metric", "define", str(empty), ok=False).stderr
+    assert "no such file or folder" in ready("metric", "define", str(tmp_path / "nope.yaml"), ok=False).stderr
+
+
+def test_the_json_output_is_json(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    run = with_events("metric", "compute", "back_next_week", "--detail", "--until", "2026-01-19", "--json")
+    body = json.loads(run.stdout)
+    cohort = [v for v in body["values"] if v["period_start"] == "2026-01-05"]
+    # u1 and u2 start in week 1; u1 is back in week 2: 50 %. Week 2 has passed by 01-19.
+    assert [(v["detail"].get("period"), v["value"]) for v in cohort] == [(None, 50.0), (0, 100.0), (1, 50.0)]

@@ -1,0 +1,269 @@
+"""A small event log whose metric values are worked out by hand, and the engines that
+compute them: the same specs must give exactly these numbers on every engine.
+
+The log (all times UTC unless written otherwise; weeks start on Monday 2026-01-05):
+
+    #   user  account  event   when                     properties
+    1   u1    A        open    Mon 01-05 09:00
+    2   u1    A        save    Mon 01-05 09:30          status ok
+    3   u1    A        open    Mon 01-12 10:00
+    4   u1    A        export  Mon 01-19 08:00
+    5   u2    A        open    Tue 01-06 23:59:59       (one second before midnight)
+    6   u2    A        save    Wed 01-07 00:00:00       status failed
+    7   u2    A        open    Sun 01-11 23:59:59       (the last second of week 1)
+    8   u2    A        open    Mon 01-12 00:00:00       (the first second of week 2)
+    9   u3    B        save    Thu 01-08 12:00          status ok (same moment as #10)
+    10  u3    B        open    Thu 01-08 12:00
+    11  u4    -        open    Tue 01-20 15:00          (no account)
+    12  u5    B        open    Mon 01-12 01:00 +02:00   (= Sun 01-11 23:00 UTC: week 1)
+    13  u5    B        share   Sun 01-11 23:30
+    14  u3    B        open    Tue 01-20 09:00
+    15  u1    A        share   Mon 01-05 09:10          (between u1's open and save)
+
+Accounts: A is on plan pro, B on plan free. The range is [2026-01-05, 2026-01-26): three
+weeks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pyarrow as pa
+
+SINCE = date(2026, 1, 5)
+UNTIL = date(2026, 1, 26)
+WEEKS = [date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 19)]
+
+
+def _at(day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(2026, 1, day, hour, minute, second, tzinfo=UTC)
+
+
+PLUS_TWO = timezone(timedelta(hours=2))
+EVENTS = [
+    ("u1", "A", "open", _at(5, 9), None),
+    ("u1", "A", "save", _at(5, 9, 30), '{"status": "ok"}'),
+    ("u1", "A", "open", _at(12, 10), None),
+    ("u1", "A", "export", _at(19, 8), None),
+    ("u2", "A", "open", _at(6, 23, 59, 59), None),
+    ("u2", "A", "save", _at(7), '{"status": "failed"}'),
+    ("u2", "A", "open", _at(11, 23, 59, 59), None),
+    ("u2", "A", "open", _at(12), None),
+    ("u3", "B", "save", _at(8, 12), '{"status": "ok"}'),
+    ("u3", "B", "open", _at(8, 12), None),
+    ("u4", None, "open", _at(20, 15), None),
+    ("u5", "B", "open", datetime(2026, 1, 12, 1, 0, tzinfo=PLUS_TWO), None),
+    ("u5", "B", "share", _at(11, 23, 30), None),
+    ("u3", "B", "open", _at(20, 9), None),
+    ("u1", "A", "share", _at(5, 9, 10), None),
+]
+ACCOUNTS = [
+    {"external_id": "A", "name": "Acme", "plan": "pro", "segment": "mid", "region": "EMEA", "arr": 60_000},
+    {"external_id": "B", "name": "Beta", "plan": "free", "segment": "smb", "region": "NA", "arr": None},
+]
+
+
+def table() -> pa.Table:
+    return pa.table(
+        {
+            "event_id": pa.array(range(1, len(EVENTS) + 1), type=pa.int64()),
+            "user_id": pa.array([e[0] for e in EVENTS], type=pa.string()),
+            "account_id": pa.array([e[1] for e in EVENTS], type=pa.string()),
+            "event": pa.array([e[2] for e in EVENTS], type=pa.string()),
+            "occurred_at": pa.array([e[3] for e in EVENTS], type=pa.timestamp("us", tz="UTC")),
+            "properties": pa.array([e[4] or "{}" for e in EVENTS], type=pa.string()),
+        }
+    )
+
+
+def spec(kind: str, **fields: object) -> dict[str, object]:
+    return {"key": f"m_{kind}", "name": kind, "kind": kind, **fields}
+
+
+#: (spec, expected headline values per period start, in order) with the working.
+HEADLINES: list[tuple[str, dict[str, object], list[tuple[date, float | None]]]] = [
+    (
+        # open: #1 #5 #7 #10 #12 | #3 #8 | #11 #14
+        "count of opens per week",
+        spec("count", event="open"),
+        [(WEEKS[0], 5.0), (WEEKS[1], 2.0), (WEEKS[2], 2.0)],
+    ),
+    (
+        # saves with status ok: #2 #9, nothing later
+        "count narrowed by a property",
+        spec("count", event="save", where={"properties.status": "ok"}),
+        [(WEEKS[0], 2.0), (WEEKS[1], 0.0), (WEEKS[2], 0.0)],
+    ),
+    (
+        # u1 u2 u3 u5 | u1 u2 | u1 u3 u4
+        "unique users of any event",
+        spec("unique", events=["open", "save", "export", "share"]),
+        [(WEEKS[0], 4.0), (WEEKS[1], 2.0), (WEEKS[2], 3.0)],
+    ),
+    (
+        # A B | A | A B (u4 has no account and is not counted)
+        "weekly active accounts",
+        spec("active_users", of="account"),
+        [(WEEKS[0], 2.0), (WEEKS[1], 1.0), (WEEKS[2], 2.0)],
+    ),
+    (
+        # actives u1 u2 u3 u5, savers u1 u2 u3 | u1 u2, none | u1 u3 u4, none
+        "adoption of saving among active users",
+        spec("adoption", feature="save"),
+        [(WEEKS[0], 75.0), (WEEKS[1], 0.0), (WEEKS[2], 0.0)],
+    ),
+    (
+        # saves #2 #6 #9, failed #6 | no attempts: no value | none
+        "failure rate of saves",
+        spec("failure_rate", attempts="save", failures={"event": "save", "where": {"properties.status": "failed"}}),
+        [(WEEKS[0], 100.0 / 3), (WEEKS[1], None), (WEEKS[2], None)],
+    ),
+    (
+        # first open per user: u1 → save +30 min, u2 → save +1 s over midnight, u3 → save at
+        # the same moment (counts), u5 no save: 3 of 4 | u4 and u3's second open: the
+        # week's window runs past the range end, so no share yet
+        "funnel open → save in a day, first touch",
+        spec("funnel", steps=["open", "save"], window="1d"),
+        [(WEEKS[0], 75.0), (WEEKS[2], None)],
+    ),
+    (
+        # any open starts an attempt: week 1 as above; week 2 u1 and u2 open, nobody saves
+        "funnel open → save, any attempt",
+        spec("funnel", steps=["open", "save"], window="1d", entry="any"),
+        [(WEEKS[0], 75.0), (WEEKS[1], 0.0), (WEEKS[2], None)],
+    ),
+    (
+        # u1 shares between open and save (excluded); u5 shares inside its open window
+        # without saving (excluded): u2 and u3 remain, both save
+        "funnel with an exclusion step",
+        spec("funnel", steps=["open", "save"], window="1d", exclude="share"),
+        [(WEEKS[0], 100.0), (WEEKS[2], None)],
+    ),
+    (
+        # open → save → export within 14 days: only u1 exports (day 14, 1 hour early)
+        "three-step funnel",
+        spec("funnel", steps=["open", "save", "export"], window="14d"),
+        [(WEEKS[0], 25.0), (WEEKS[2], None)],
+    ),
+    (
+        # active days: u1 1, u2 3, u3 1, u5 1 → 6 user-days / 7 days / 4 users
+        # | u1 1, u2 1 → 2/7/2 | u1 u3 u4 1 each → 3/7/3
+        "stickiness DAU/WAU",
+        spec("stickiness", period="week"),
+        [(WEEKS[0], 600.0 / 28), (WEEKS[1], 100.0 / 7), (WEEKS[2], 100.0 / 7)],
+    ),
+    (
+        # cohort week 1 = u1 u2 u3 u5 (first opens); back in week 3 "on": u3 → 25 %;
+        # cohort week 3 = u4: week 2 after it has not passed by the range end
+        "retention, first-time cohorts, calendar weeks, on",
+        spec("retention", start="open", periods=2, **{"return": "open"}),
+        [(WEEKS[0], 25.0), (WEEKS[2], None)],
+    ),
+    (
+        # u1 first seen 01-05 — the only save in the log is 1 s to 30 min after opening:
+        # sorted 0 s (u3), 1 s (u2), 1800 s (u1): the median is the second
+        "time to complete, median",
+        spec("time_to_complete", start="open", finish="save", window="1d"),
+        [(WEEKS[0], 1.0), (WEEKS[1], None), (WEEKS[2], None)],
+    ),
+]
+
+#: (name, spec, {(period start, detail item): value}) for the detail rows.
+DETAILS: list[tuple[str, dict[str, object], dict[tuple[date, tuple[str, object]], float | None]]] = [
+    (
+        # week 1 cohort, "on": p0 all 4, p1 u1 u2 (01-12), p2 u3 (01-20)
+        "retention on, by period",
+        spec("retention", start="open", periods=2, **{"return": "open"}),
+        {
+            (WEEKS[0], ("period", 0)): 100.0,
+            (WEEKS[0], ("period", 1)): 50.0,
+            (WEEKS[0], ("period", 2)): 25.0,
+            (WEEKS[2], ("period", 0)): 100.0,
+            (WEEKS[2], ("period", 1)): None,
+        },
+    ),
+    (
+        # "on or after": p1 counts u3 too (back in week 3, so back in week 2 or later)
+        "retention on or after, by period",
+        spec("retention", start="open", periods=2, mode="on_or_after", **{"return": "open"}),
+        {
+            (WEEKS[0], ("period", 0)): 100.0,
+            (WEEKS[0], ("period", 1)): 75.0,
+            (WEEKS[0], ("period", 2)): 25.0,
+        },
+    ),
+    (
+        # rolling weeks from each one's first open: u1 01-05 09:00 → 01-12 10:00 is 7 d
+        # 1 h: period 1; u2's returns are all within 7 days: period 0; u3 01-08 12:00 →
+        # 01-20 09:00 is 11 d 21 h: period 1. Period 2 needs a start on 01-11 plus three
+        # weeks (02-01), past the range end: no value yet.
+        "retention on a rolling clock",
+        spec("retention", start="open", periods=2, clock="rolling", **{"return": "open"}),
+        {
+            (WEEKS[0], ("period", 0)): 100.0,
+            (WEEKS[0], ("period", 1)): 50.0,
+            (WEEKS[0], ("period", 2)): None,
+        },
+    ),
+    (
+        "three-step funnel, by step",
+        spec("funnel", steps=["open", "save", "export"], window="14d"),
+        {
+            (WEEKS[0], ("step", 1)): 100.0,
+            (WEEKS[0], ("step", 2)): 75.0,
+            (WEEKS[0], ("step", 3)): 25.0,
+        },
+    ),
+    (
+        # nearest rank: p90 of 3 values is the ceil(2.7) = 3rd, 1800 s; 3 of 4 finished
+        "time to complete, percentiles",
+        spec("time_to_complete", start="open", finish="save", window="1d"),
+        {
+            (WEEKS[0], ("percentile", 50)): 1.0,
+            (WEEKS[0], ("percentile", 90)): 1800.0,
+            (WEEKS[0], ("completed_share", True)): 75.0,
+            (WEEKS[1], ("completed_share", True)): 0.0,
+        },
+    ),
+    (
+        # week 1: three users active 1 day, u2 3 days
+        "stickiness distribution",
+        spec("stickiness", period="week"),
+        {
+            (WEEKS[0], ("active_days", 1)): 75.0,
+            (WEEKS[0], ("active_days", 3)): 25.0,
+            (WEEKS[0], ("active_days", 2)): 0.0,
+            (WEEKS[1], ("active_days", 1)): 100.0,
+        },
+    ),
+]
+
+#: Rolling 7-day active users, day by day (see the active days of each user above:
+#: u1 5 12 19, u2 6 7 11 12, u3 8 20, u4 20, u5 11).
+ROLLING = {
+    date(2026, 1, 5): 1,
+    date(2026, 1, 6): 2,
+    date(2026, 1, 7): 2,
+    date(2026, 1, 8): 3,
+    date(2026, 1, 10): 3,
+    date(2026, 1, 11): 4,
+    date(2026, 1, 14): 4,
+    date(2026, 1, 15): 3,
+    date(2026, 1, 17): 3,
+    date(2026, 1, 18): 2,
+    date(2026, 1, 19): 1,
+    date(2026, 1, 20): 3,
+    date(2026, 1, 25): 3,
+}
+
+#: Opens per week by the account's plan: pro #1 #5 #7 | #3 #8 | -, free #10 #12 | - | #14,
+#: no account #11.
+BY_PLAN = {
+    ("pro", WEEKS[0]): 3.0,
+    ("pro", WEEKS[1]): 2.0,
+    ("pro", WEEKS[2]): 0.0,
+    ("free", WEEKS[0]): 2.0,
+    ("free", WEEKS[1]): 0.0,
+    ("free", WEEKS[2]): 1.0,
+    (None, WEEKS[2]): 1.0,
+}
