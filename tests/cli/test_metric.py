@@ -210,7 +210,16 @@ def test_an_unknown_property_is_refused(with_events: Invoke, tmp_path: Path) -> 
 def test_a_derived_metric_naming_an_unknown_metric_is_refused(ready: Invoke, tmp_path: Path) -> None:
     text = "key: m_a\nname: A\nkind: derived\nexpression: 100 - nothing_here\n"
     run = ready("metric", "define", str(_spec(tmp_path, text)), ok=False)
-    assert "metric 'nothing_here' is not in the catalogue" in run.stderr.replace("\n", " ")
+    assert "metric 'nothing_here' is not in the catalogue or among the specs given" in run.stderr.replace("\n", " ")
+
+
+def test_a_derived_metric_may_name_any_metric_in_a_large_catalogue(ready: Invoke, tmp_path: Path) -> None:
+    # more metrics than one page of the catalogue (50): the last one must still be found
+    many = "metrics:\n" + "".join(f"  - {{key: m_{i:02d}, name: M{i}, kind: count, event: open}}\n" for i in range(60))
+    ready("metric", "define", str(_spec(tmp_path, many, "many.yaml")), "--no-check")
+    text = "key: twice_last\nname: Twice the last\nkind: derived\nexpression: 2 * m_59\n"
+    defined = ready("metric", "define", str(_spec(tmp_path, text)), "--json").json()
+    assert defined["metrics"][0]["status"] == "created"
 
 
 def test_computing_without_events_says_how_to_get_them(ready: Invoke, tmp_path: Path) -> None:

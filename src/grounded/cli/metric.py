@@ -51,12 +51,9 @@ def define(
     with in_workspace() as (session, workspace, actor):
         if check and any(s.kind in spec_module.EVENT_KINDS for s, _ in loaded):
             _check_events(session, workspace, loaded)
-        for spec, where in loaded:
-            for name in sorted(getattr(spec, "metrics_named", lambda: set())()):
-                known = {s.key for s, _ in loaded} | {m.key for m in catalogue.list_(session, workspace).items}
-                if name not in known:
-                    raise InvalidInput(f"{where}: metric '{name}' is not in the catalogue or in {path}")
-            metric, status = catalogue.define(session, workspace, spec, actor=actor)
+        for (metric, status), (_, where) in zip(
+            catalogue.define_all(session, workspace, loaded, actor=actor), loaded, strict=True
+        ):
             outcomes.append({"key": metric.key, "version": metric.version, "status": status, "from": where})
         if dry_run:
             session.rollback()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from grounded.core import crud
 from grounded.core.actor import Actor
 from grounded.core.pagination import Page, PageParams
-from grounded.errors import Conflict
+from grounded.errors import Conflict, InvalidInput
 from grounded.metrics.schemas import MetricCreate, MetricUpdate, MetricValueCreate
 from grounded.metrics.spec import Spec
 from grounded.models import Metric, MetricValue, MetricVersion, Workspace
@@ -134,3 +134,17 @@ def define(session: Session, workspace: Workspace, spec: Spec, *, actor: Actor) 
         return metric, "unchanged"
     update(session, metric, data=MetricUpdate(**changes), actor=actor)
     return metric, "new version" if set(changes) & set(_MEANING) else "updated"
+
+
+def define_all(
+    session: Session, workspace: Workspace, specs: Sequence[tuple[Spec, str]], *, actor: Actor
+) -> list[tuple[Metric, str]]:
+    """Define several specs (each with where it came from, ``file:line``). A ratio or derived
+    metric may name metrics among them or already in the catalogue; any other name is
+    refused before anything is written."""
+    given = {spec.key for spec, _ in specs}
+    for spec, where in specs:
+        for name in sorted(spec.metrics_named()):
+            if name not in given and find(session, workspace, name) is None:
+                raise InvalidInput(f"{where}: metric '{name}' is not in the catalogue or among the specs given")
+    return [define(session, workspace, spec, actor=actor) for spec, _ in specs]

@@ -143,6 +143,10 @@ class Base(BaseModel):
         """The event sets the spec names (steps, start and return, attempts…)."""
         return []
 
+    def metrics_named(self) -> set[str]:
+        """The other catalogue metrics it is computed from (ratios and derived metrics)."""
+        return set()
+
     def events_named(self) -> set[str]:
         """Every event name the spec refers to (checked against the event store)."""
         own = getattr(self, "events", None) or []
