@@ -19,7 +19,7 @@ from grounded.decision import signals
 from grounded.decision.schemas import DecisionCreate, OptionIn, SignalCreate
 from grounded.metrics import catalogue
 from grounded.metrics.spec import Spec
-from grounded.metrics.spec import load as load_specs
+from grounded.metrics.specfiles import load as load_specs
 from grounded.models import Bet, Evidence, Problem, Workspace
 from grounded.models.enums import LinkRole, ProblemStatus
 from grounded.planning import outcomes, plans

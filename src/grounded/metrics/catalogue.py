@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -17,6 +18,9 @@ from grounded.metrics.schemas import MetricCreate, MetricUpdate, MetricValueCrea
 from grounded.metrics.spec import Spec
 from grounded.models import Metric, MetricValue, MetricVersion, Workspace
 from grounded.models.enums import MetricKind
+
+if TYPE_CHECKING:  # results imports the compiler and Ibis: not needed to read the catalogue
+    from grounded.metrics.results import Value
 
 #: Changing these changes what the numbers mean, so they make a new version.
 _MEANING = ("kind", "definition")
@@ -148,3 +152,37 @@ def define_all(
             if name not in given and find(session, workspace, name) is None:
                 raise InvalidInput(f"{where}: metric '{name}' is not in the catalogue or among the specs given")
     return [define(session, workspace, spec, actor=actor) for spec, _ in specs]
+
+
+def store_values(
+    session: Session, workspace: Workspace, metric: Metric, values: Sequence[Value], *, engine: str
+) -> None:
+    """Replace this version's cached values over the computed periods, all at once."""
+    starts = {v.period_start for v in values}
+    if starts:
+        session.execute(
+            sa.delete(MetricValue).where(
+                MetricValue.metric_id == metric.id,
+                MetricValue.metric_version == metric.version,
+                MetricValue.period_start >= min(starts),
+                MetricValue.period_start <= max(starts),
+            )
+        )
+    now = datetime.now(UTC)
+    session.add_all(
+        MetricValue(
+            workspace_id=workspace.id,
+            metric_id=metric.id,
+            metric_version=metric.version,
+            period_start=v.period_start,
+            period_end=v.period_end,
+            segment=v.segment,
+            detail=v.detail,
+            value=v.value,
+            sample_size=v.sample_size,
+            engine=engine,
+            computed_at=now,
+        )
+        for v in values
+    )
+    session.flush()

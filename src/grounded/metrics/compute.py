@@ -9,22 +9,20 @@ computation succeeded: a failure stores nothing.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from grounded.errors import InvalidInput
-from grounded.metrics import catalogue, engine, event_sources, expression, periods, results
+from grounded.metrics import catalogue, engine, event_sources, expression, periods, results, surveys
 from grounded.metrics.compile import Frame, compile_spec
 from grounded.metrics.results import Value
-from grounded.metrics.spec import EVENT_KINDS, Base, Csat, Derived, Nps, Ratio, Spec, Survey, from_stored
-from grounded.models import Account, Evidence, Metric, MetricValue, Workspace
+from grounded.metrics.spec import EVENT_KINDS, Base, Derived, Ratio, Spec, Survey, from_stored
+from grounded.models import Account, Metric, Workspace
 from grounded.models.enums import EventSourceKind
 
 
@@ -125,7 +123,7 @@ def compute(
     computation = _compute(session, workspace, metric, since=since, until=until, target=target, opened=opened, trail=())
     computation.seconds = time.perf_counter() - started
     if store:
-        _store(session, workspace, computation)
+        catalogue.store_values(session, workspace, computation.metric, computation.values, engine=computation.engine)
     return computation
 
 
@@ -183,8 +181,8 @@ def _compute(
             ) from None
         return Computation(metric, spec, values, start, end, events.dialect, notes=notes)
     if isinstance(spec, Survey):
-        start, end, notes = _survey_range(session, workspace, spec, since, until)
-        values = _survey(session, workspace, spec, start, end)
+        start, end, notes = surveys.range_of(session, workspace, spec, since, until)
+        values = surveys.values(session, workspace, spec, start, end)
         return Computation(metric, spec, values, start, end, "workspace", notes=notes)
     assert isinstance(spec, Ratio | Derived)
     names = spec.metrics_named()
@@ -237,160 +235,6 @@ def _combine(spec: Ratio | Derived, parts: dict[str, list[Value]]) -> list[Value
     return out
 
 
-def _survey_rows(session: Session, workspace: Workspace, spec: Survey) -> list[tuple[datetime, Any, dict[str, Any]]]:
-    """(when, score, the account's fields) for each survey answer with a score."""
-    statement = (
-        sa.select(
-            Evidence.occurred_at,
-            Evidence.attributes,
-            Account.plan,
-            Account.segment,
-            Account.region,
-            Account.arr,
-            Account.name,
-        )
-        .outerjoin(Account, Account.id == Evidence.account_id)
-        .where(Evidence.workspace_id == workspace.id, Evidence.kind == "survey_response")
-    )
-    out = []
-    for when, attributes, plan, segment, region, arr, name in session.execute(statement):
-        attributes = attributes or {}
-        if spec.survey is not None and str(attributes.get("survey")) != spec.survey:
-            continue
-        fields = {"plan": plan, "segment": segment, "region": region, "arr_band": engine.arr_band(arr), "name": name}
-        out.append((when, attributes.get(spec.score_attribute), fields))
-    return out
-
-
-def _survey_range(
-    session: Session, workspace: Workspace, spec: Survey, since: date | None, until: date | None
-) -> tuple[date, date, list[str]]:
-    if since is not None and until is not None:
-        return since, until, []
-    days = [
-        when.date()
-        for when, score, _ in _survey_rows(session, workspace, spec)
-        if when is not None and score is not None
-    ]
-    if not days:
-        raise InvalidInput(
-            "there are no survey answers with a score; import them with: grounded import --preset nps FILE"
-        )
-    start = since or periods.start_of(min(days), spec.period, spec.week_start)
-    end = until or max(days) + timedelta(days=1)
-    return start, end, []
-
-
-def _survey(session: Session, workspace: Workspace, spec: Survey, since: date, until: date) -> list[Value]:
-    """NPS: % promoters (9–10) minus % detractors (0–6). CSAT: % at satisfied_from or above.
-    Answers whose score is not a number on the scale are left out and counted in the detail."""
-    buckets: dict[tuple[date, tuple[Any, ...]], list[float]] = defaultdict(list)
-    skipped: dict[tuple[date, tuple[Any, ...]], int] = defaultdict(int)
-    segments: dict[tuple[Any, ...], dict[str, Any]] = {}
-    top = 10 if isinstance(spec, Nps) else spec.scale if isinstance(spec, Csat) else 10
-    bottom = 0 if isinstance(spec, Nps) else 1
-    for when, raw, fields in _survey_rows(session, workspace, spec):
-        placed = _place(spec, when, fields, since, until)
-        if placed is None:
-            continue
-        key, segment = placed
-        segments[key[1]] = segment
-        score = _score(raw)
-        if score is None or not bottom <= score <= top:
-            skipped[key] += 1
-        else:
-            buckets[key].append(score)
-    if not segments and not spec.by:
-        segments[()] = {}
-    out = []
-    for segment_key, segment in sorted(segments.items(), key=lambda item: str(item[0])):
-        for start in periods.each(since, until, spec.period, spec.week_start):
-            scores = buckets.get((start, segment_key), [])
-            end = periods.after(start, spec.period) - timedelta(days=1)
-            if isinstance(spec, Nps):
-                promoters = sum(1 for s in scores if s >= 9)
-                detractors = sum(1 for s in scores if s <= 6)
-                value = 100.0 * (promoters - detractors) / len(scores) if scores else None
-                parts = {
-                    "promoters": promoters,
-                    "passives": len(scores) - promoters - detractors,
-                    "detractors": detractors,
-                }
-            else:
-                assert isinstance(spec, Csat)
-                satisfied = sum(1 for s in scores if s >= spec.satisfied_from)
-                value = 100.0 * satisfied / len(scores) if scores else None
-                parts = {"satisfied": satisfied, "not_satisfied": len(scores) - satisfied}
-            out.append(Value(start, end, value, len(scores), segment))
-            for name, n in {**parts, "unreadable_scores": skipped.get((start, segment_key), 0)}.items():
-                out.append(Value(start, end, float(n), n, segment, {"answers": name}))
-    return out
-
-
-def _place(
-    spec: Survey, when: datetime | None, fields: dict[str, Any], since: date, until: date
-) -> tuple[tuple[date, tuple[Any, ...]], dict[str, Any]] | None:
-    """The (period, segment) an answer counts in, or None when it is out of range or filtered out."""
-    if when is None:
-        return None
-    moment = when if when.tzinfo else when.replace(tzinfo=UTC)
-    day = moment.astimezone(UTC).date()
-    if not since <= day < until:
-        return None
-    if any(_mismatch(fields.get(name.removeprefix("account.")), wanted) for name, wanted in spec.where.items()):
-        return None
-    segment = {name: fields.get(name.removeprefix("account.")) for name in spec.by}
-    return (periods.start_of(day, spec.period, spec.week_start), tuple(sorted(segment.items()))), segment
-
-
-def _mismatch(value: Any, wanted: Any) -> bool:
-    options = wanted if isinstance(wanted, list) else [wanted]
-    return str(value) not in {str(option) for option in options}
-
-
-def _score(raw: Any) -> float | None:
-    if isinstance(raw, bool) or raw is None:
-        return None
-    try:
-        score = float(str(raw).strip())
-    except ValueError:
-        return None
-    return None if math.isnan(score) else score
-
-
-def _store(session: Session, workspace: Workspace, computation: Computation) -> None:
-    """Replace this version's cached values over the computed periods, all at once."""
-    metric = computation.metric
-    starts = {v.period_start for v in computation.values}
-    if starts:
-        session.execute(
-            sa.delete(MetricValue).where(
-                MetricValue.metric_id == metric.id,
-                MetricValue.metric_version == metric.version,
-                MetricValue.period_start >= min(starts),
-                MetricValue.period_start <= max(starts),
-            )
-        )
-    now = datetime.now(UTC)
-    session.add_all(
-        MetricValue(
-            workspace_id=workspace.id,
-            metric_id=metric.id,
-            metric_version=metric.version,
-            period_start=v.period_start,
-            period_end=v.period_end,
-            segment=v.segment,
-            detail=v.detail,
-            value=v.value,
-            sample_size=v.sample_size,
-            engine=computation.engine,
-            computed_at=now,
-        )
-        for v in computation.values
-    )
-    session.flush()
-
-
 def sql(session: Session, workspace: Workspace, ref: str, *, dialect: str, since: date, until: date) -> list[str]:
     """The SQL a metric compiles to for a dialect (compile only: no engine is opened)."""
     import ibis
@@ -435,7 +279,3 @@ def compile_sql(spec: Spec, frame: Frame, dialect: str) -> list[str]:
             f"metric {spec.key} cannot be expressed in {dialect}: "
             f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
         ) from None
-
-
-def values_of(session: Session, metric: Metric) -> Sequence[MetricValue]:
-    return catalogue.values(session, metric, version=metric.version)
