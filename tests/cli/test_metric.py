@@ -288,3 +288,55 @@ def test_the_json_output_is_json(with_events: Invoke, tmp_path: Path) -> None:
     cohort = [v for v in body["values"] if v["period_start"] == "2026-01-05"]
     # u1 and u2 start in week 1; u1 is back in week 2: 50 %. Week 2 has passed by 01-19.
     assert [(v["detail"].get("period"), v["value"]) for v in cohort] == [(None, 50.0), (0, 100.0), (1, 50.0)]
+
+
+def test_a_spec_file_that_is_not_utf8(ready: Invoke, tmp_path: Path) -> None:
+    path = tmp_path / "latin.yaml"
+    # "key: m_a\n" is 9 bytes, "name: Caf" 9 more: the é is byte 18
+    path.write_bytes("key: m_a\nname: Caf\xe9\nkind: count\nevent: open\n".encode("latin-1"))
+    run = ready("metric", "define", str(path), ok=False)
+    assert run.exit_code == 4
+    assert "latin.yaml: not UTF-8 text (byte 18); save it as UTF-8" in run.stderr.replace("\n", " ")
+
+
+def test_event_times_stored_as_text_are_refused(ready: Invoke, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ready("metric", "define", str(_spec(tmp_path, SPECS)))
+    pq.write_table(
+        pa.table({"user_id": ["u1"], "event": ["open"], "occurred_at": ["2026-01-05 09:00"]}), tmp_path / "e.parquet"
+    )
+    ready(
+        "metric", "source", "add", "texty", "--kind", "parquet", "--location", str(tmp_path / "e.parquet"), "--default"
+    )
+    run = ready("metric", "compute", "weekly_opens", ok=False)
+    assert "column 'occurred_at' is string, not a timestamp" in run.stderr.replace("\n", " ")
+
+
+def test_bad_engine_and_source_arguments(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    engine = with_events("metric", "compute", "weekly_opens", "--engine", "oracle", ok=False)
+    assert "engine 'oracle' is not one of: duckdb, chdb, spark, or an Ibis connection URL" in engine.stderr.replace(
+        "\n", " "
+    )
+    both = with_events(
+        "metric", "compute", "weekly_opens", "--engine", "duckdb:///x.db", "--source", "product-events", ok=False
+    )
+    assert "give --engine URL or --source, not both" in both.stderr.replace("\n", " ")
+    mapping = with_events(
+        "metric",
+        "source",
+        "add",
+        "w",
+        "--kind",
+        "ibis",
+        "--location",
+        "duckdb:///x.db",
+        "--column",
+        "colour=c",
+        ok=False,
+    )
+    assert "cannot map colour; map: user, account, event, timestamp, properties" in mapping.stderr.replace("\n", " ")
+    missing = with_events("metric", "compute", "no_such_metric", ok=False)
+    assert missing.exit_code == 3

@@ -59,13 +59,20 @@ class Events:
     accounts: ir.Table | None = None
     #: How this engine takes the workspace's accounts (a table it can join).
     load_accounts: Callable[[Any], ir.Table] | None = None
+    _span: tuple[tuple[date, date] | None] | None = None
 
     def attach_accounts(self, rows: Sequence[dict[str, Any]]) -> None:
         data = accounts_data(rows)
         self.accounts = self.load_accounts(data) if self.load_accounts else ibis.memtable(data)
 
     def span(self) -> tuple[date, date] | None:
-        """The first day with events and the day after the last, or None when empty."""
+        """The first day with events and the day after the last, or None when empty (read
+        once: a derived metric asks for each metric it combines)."""
+        if self._span is None:
+            self._span = (self._read_span(),)
+        return self._span[0]
+
+    def _read_span(self) -> tuple[date, date] | None:
         rows = self.run(self.table.aggregate(first=self.table.occurred_at.min(), last=self.table.occurred_at.max()))
         first, last = rows[0]["first"], rows[0]["last"]
         if first is None or last is None:
