@@ -10,6 +10,9 @@ HTTP statuses in one place. Nothing below knows about either.
     │   ├── InvalidTransition     a state machine refuses the move             (5)
     │   └── ImmutableRecord       an accepted decision or a plan is frozen     (5)
     ├── ImportRejected            a file that cannot be imported at all        (4)
+    ├── NotAuthenticated          no valid credentials (sign-in, token)        (9)
+    │   └── Throttled             too many failed sign-ins; wait and retry     (9)
+    ├── Forbidden                 signed in, but the role does not allow it    (10)
     ├── NoWorkspace               no workspace selected or none exists         (6)
     ├── DatabaseNotReady          unreachable, missing or outdated database    (7)
     └── ModelUnavailable          an embedding model not installed or damaged  (8)
@@ -66,6 +69,27 @@ class ImmutableRecord(Conflict):
 
 class ImportRejected(GroundedError):
     exit_code = 4
+
+
+class NotAuthenticated(GroundedError):
+    """Missing, wrong, expired or revoked credentials. The message never says which part
+    of a sign-in was wrong (that would tell an attacker which e-mail addresses exist)."""
+
+    exit_code = 9
+
+
+class Throttled(NotAuthenticated):
+    """Too many failed sign-ins for one e-mail address or client; ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Forbidden(GroundedError):
+    """The caller is known but their role in the workspace does not allow the action."""
+
+    exit_code = 10
 
 
 class NoWorkspace(GroundedError):

@@ -2,7 +2,7 @@
 
 Exit codes (also in docs/cli.md): 0 ok · 1 unexpected error · 2 usage error · 3 not found ·
 4 invalid input · 5 conflict or illegal transition · 6 no workspace · 7 database not ready ·
-130 interrupted.
+8 model unavailable · 9 not authenticated · 10 forbidden · 130 interrupted.
 """
 
 from __future__ import annotations

@@ -26,6 +26,8 @@ EXIT_CODES = (
     (6, "no workspace: none exists, or several and none selected"),
     (7, "database not ready: unreachable, not created, or an older schema"),
     (8, "an embedding model is not installed or its files are damaged; the message says how to fix it"),
+    (9, "not authenticated: a wrong password or token, or too many failed sign-ins"),
+    (10, "forbidden: your role in the workspace does not allow this"),
     (130, "interrupted (Ctrl-C); nothing from the command was saved"),
 )
 
