@@ -56,7 +56,7 @@ def cli_wall_time(data_dir: Path) -> float:
     env = {"GROUNDED_DATA_DIR": str(data_dir), "GROUNDED_CONFIG": str(data_dir / "config.toml"), "PATH": ""}
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "grounded", "demo", "--as-of", AS_OF.isoformat(), "--json"],
+        [sys.executable, "-m", "grounded", "demo", "--as-of", AS_OF.isoformat(), "--json", "--no-serve"],
         env=env,
         capture_output=True,
         text=True,
@@ -98,7 +98,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {"GROUNDED_DATA_DIR": tmp, "GROUNDED_CONFIG": f"{tmp}/config.toml"}
         subprocess.run(
-            [sys.executable, "-m", "grounded", "demo", "--events", "1000", "--json"],
+            [sys.executable, "-m", "grounded", "demo", "--events", "1000", "--json", "--no-serve"],
             env=env,
             capture_output=True,
             check=True,

@@ -67,7 +67,7 @@ def ticket_texts(limit: int) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {"GROUNDED_DATA_DIR": tmp, "GROUNDED_CONFIG": f"{tmp}/config.toml", "PATH": ""}
         subprocess.run(
-            [sys.executable, "-m", "grounded", "demo", "--events", "1000", "--json"],
+            [sys.executable, "-m", "grounded", "demo", "--events", "1000", "--json", "--no-serve"],
             env=env,
             capture_output=True,
             check=True,

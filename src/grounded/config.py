@@ -66,6 +66,8 @@ class Settings(BaseModel):
         default=None,
         description="E-mail or handle recorded as the actor of changes; default: the operating-system login name.",
     )
+    host: str = Field(default="127.0.0.1", description="Where `grounded serve` and `grounded demo` listen.")
+    port: int = Field(default=8000, ge=1, le=65535, description="The port `grounded serve` and `grounded demo` use.")
 
     @property
     def database(self) -> str:

@@ -39,8 +39,11 @@ class State:
             yield session
 
     def actor(self, session: Session) -> Actor:
-        handle = self.settings.user or _login_name()
-        return users.actor_for(users.ensure(session, handle))
+        return users.actor_for(users.ensure(session, self.actor_name()))
+
+    def actor_name(self) -> str:
+        """Who acts: the configured user, else the operating-system login name."""
+        return self.settings.user or _login_name()
 
     def workspace(self, session: Session) -> Workspace:
         return workspaces.resolve(session, self.settings.workspace)

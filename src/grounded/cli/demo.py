@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
@@ -23,10 +23,20 @@ def demo(
     slug: Annotated[str, typer.Option(help="Workspace slug (an existing demo workspace is replaced).")] = "demo",
     events: Annotated[int, typer.Option(help="About how many usage events to generate.", min=1000)] = 2_150_000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    serve: Annotated[
+        bool,
+        typer.Option("--serve/--no-serve", help="End by serving the demo in the web app (--no-serve for scripts)."),
+    ] = True,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port to serve on (default: GROUNDED_PORT or 8000).")
+    ] = None,
 ) -> None:
     """Build the demo: Fernhill Analytics, its customers, tickets, interviews, requests, usage and decisions.
 
-    Example: grounded demo --seed 7 --as-of 2026-11-26
+    It ends by serving the demo in the web app and printing the address; --no-serve
+    stops after building.
+
+    Example: grounded demo --seed 7 --as-of 2026-11-26 --no-serve
     """
     day = parse.day(as_of, option="as-of") or datetime.now(UTC).date()
     current = state()
@@ -43,18 +53,30 @@ def demo(
         )
     use_workspace(current.settings, slug)
     if as_json:
-        emit_json(
-            {
-                "workspace": summary.slug,
-                "counts": summary.counts,
-                "events_path": str(summary.events_path),
-                "exports": str(summary.exports),
-                "seconds": round(summary.seconds, 1),
-                "decision": summary.decision,
-                "problem": summary.problem,
-            }
-        )
-        return
+        _summary_json(summary)
+    else:
+        _summary_text(summary)
+    if serve:
+        from grounded.cli.serve import run_server
+
+        run_server(current, host=None, port=port, accounts=False)
+
+
+def _summary_json(summary: Any) -> None:
+    emit_json(
+        {
+            "workspace": summary.slug,
+            "counts": summary.counts,
+            "events_path": str(summary.events_path),
+            "exports": str(summary.exports),
+            "seconds": round(summary.seconds, 1),
+            "decision": summary.decision,
+            "problem": summary.problem,
+        }
+    )
+
+
+def _summary_text(summary: Any) -> None:
     done(f"Demo workspace '{summary.slug}' built in {summary.seconds:.1f} s; it is now the current workspace.")
     table(["built", "count"], [(name.replace("_", " "), f"{n:,}") for name, n in summary.counts.items()])
     console.print(f"Usage events: {summary.events_path}")

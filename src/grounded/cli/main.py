@@ -44,6 +44,7 @@ COMMANDS = {
     "say-do": ("grounded.cli.saydo", "say_do"),
     "link": ("grounded.cli.link", "app"),
     "duplicates": ("grounded.cli.duplicates", "duplicates"),
+    "serve": ("grounded.cli.serve", "serve"),
 }
 EXIT_INTERRUPTED = 130
 

@@ -133,18 +133,18 @@ def list_(
     filters: EvidenceFilter | None = None,
     page: PageParams | None = None,
 ) -> Page[Evidence]:
-    conditions = _conditions(session, workspace, filters or EvidenceFilter())
+    where = conditions(session, workspace, filters or EvidenceFilter())
     return crud.list_(
         session,
         Evidence,
         workspace=workspace,
-        where=conditions,
+        where=where,
         order_by=(Evidence.occurred_at.desc(), Evidence.number.desc()),
         page=page,
     )
 
 
-def _conditions(session: Session, workspace: Workspace, f: EvidenceFilter) -> list[ColumnElement[bool]]:
+def conditions(session: Session, workspace: Workspace, f: EvidenceFilter) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if f.since and f.until and f.since > f.until:
         raise InvalidInput("'since' is after 'until'", field="since")

@@ -108,3 +108,9 @@ def members(session: Session, workspace: Workspace) -> Sequence[tuple[User, Role
 def has_role(role: Role | None, needed: Role) -> bool:
     """Roles are ordered: viewer < contributor < editor < admin."""
     return role is not None and _RANK[role] >= _RANK[needed]
+
+
+def can_sign_in(session: Session) -> bool:
+    """Whether any active user has a password (so a server with accounts is usable)."""
+    found = session.scalar(sa.select(User.id).where(User.password_hash.is_not(None), User.is_active.is_(True)).limit(1))
+    return found is not None

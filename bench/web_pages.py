@@ -1,0 +1,275 @@
+"""The web app over 100,000 evidence items: every page's server time (median and p95, from
+the app's Server-Timing header), each page beside its JSON twin; then the API under load
+from wrk on loopback for 60 s.
+
+    .venv/bin/python bench/web_pages.py [--items 100000] [--requests 30] [--load-seconds 60]
+
+Targets (issue 6, 2 cores): every page <= 100 ms median and <= 300 ms p95; the API holds
+200 requests/s for 60 s with zero errors. The workspace is the demo, topped up with
+generated Zendesk tickets through the importer to --items evidence items, and a theme run of
+240 themes laid over them (discovering themes in 100,000 items takes minutes and is measured
+by bench/themes_scale.py; a page's cost depends on the rows, not on how they were grouped).
+wrk comes from Debian (apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from import_tickets import generate
+from machine import describe
+
+HERE = Path(__file__).resolve().parent
+PASSWORD = "bench password 1234"
+THEMES = 240
+
+
+def grounded(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "grounded", *args], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"grounded {' '.join(args)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def build(data: Path, items: int) -> dict[str, str]:
+    env = {**os.environ, "GROUNDED_DATA_DIR": str(data), "GROUNDED_CONFIG": str(data / "config.toml")}
+    started = time.perf_counter()
+    summary = json.loads(grounded(env, "demo", "--no-serve", "--json"))
+    have = int(summary["counts"].get("evidence", 0)) or _count(env)
+    extra = max(items - have, 0)
+    if extra:
+        export = data / "more-tickets.csv"
+        generate(export, extra)
+        grounded(env, "import", "--preset", "zendesk", "--source", "zendesk-more", str(export), "--json")
+    grounded(env, "metric", "compute", "weekly_report_views", "--json")
+    print(
+        f"workspace: demo + {extra:,} generated tickets = {_count(env):,} evidence items "
+        f"({time.perf_counter() - started:.0f} s to build)"
+    )
+    return env
+
+
+def _count(env: dict[str, str]) -> int:
+    return int(json.loads(grounded(env, "evidence", "list", "--limit", "1", "--json"))["total"])
+
+
+def seed(env: dict[str, str]) -> str:
+    """A theme run over every item, an admin with a password, and an API token for wrk."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from grounded.config import load_settings
+    from grounded.db.engine import make_engine
+    from grounded.models import Evidence
+    from grounded.models.enums import Role
+    from grounded.synthesis import themes
+    from grounded.synthesis.schemas import ThemeCreate, ThemeRunCreate
+    from grounded.workspace import passwords, tokens, users
+    from grounded.workspace import service as workspaces
+    from grounded.workspace.schemas import ApiTokenCreate, UserCreate
+
+    os.environ.update(env)
+    engine = make_engine(load_settings().database)
+    with Session(engine) as session:
+        ws = workspaces.get(session, "demo")
+        actor = users.actor_for(users.ensure(session, "bench"))
+        ids = session.scalars(sa.select(Evidence.id).where(Evidence.workspace_id == ws.id).order_by(Evidence.id)).all()
+        run = themes.start_run(
+            session, ws, data=ThemeRunCreate(model="minilm-int8", model_version="bench"), actor=actor
+        )
+        for n in range(THEMES):
+            members = ids[n::THEMES]
+            theme = themes.add_theme(
+                session,
+                run,
+                data=ThemeCreate(
+                    label=f"theme {n}", keywords=["report", "export"], representative_ids=[str(i) for i in members[:5]]
+                ),
+            )
+            themes.assign(session, theme, dict.fromkeys(members, 0.2))
+        themes.finish_run(session, run, evidence_count=len(ids), unthemed_count=0, actor=actor)
+        admin = users.create(session, data=UserCreate(email="bench@example.com", name="Bench"), actor=actor)
+        passwords.set_password(session, admin, PASSWORD, actor=actor)
+        users.set_role(session, ws, admin, Role.ADMIN, actor=actor)
+        _, plaintext = tokens.create(session, ws, admin, data=ApiTokenCreate(name="wrk", role=Role.VIEWER), actor=actor)
+        session.commit()
+    engine.dispose()
+    return plaintext
+
+
+PAGES = [
+    "",
+    "evidence",
+    "evidence?q=rebuild+spreadsheet",
+    "evidence?kind=quote",
+    "evidence/E-1",
+    "themes",
+    "themes/T-1",
+    "problems",
+    "problems/P-1",
+    "bets",
+    "bets/B-1",
+    "decisions",
+    "decisions/D-1",
+    "requests",
+    "metrics",
+    "metrics/weekly_report_views",
+    "import",
+    "import/SRC-1",
+    "settings",
+]
+TWINS = {"": "home", "settings": "audit"}
+
+
+def server_times(token: str, runs: int) -> list[tuple[str, float, float, float, float]]:
+    from fastapi.testclient import TestClient
+
+    from grounded.config import load_settings
+    from grounded.web.app import create_app
+    from grounded.web.config import WebConfig
+
+    app = create_app(load_settings(), WebConfig())
+    client = TestClient(app, base_url="http://127.0.0.1")
+    headers = {"Authorization": f"Bearer {token}"}
+    session = _signed_in(client)
+    rows = []
+    for path in PAGES:
+        html = _timed(session, f"/w/demo/{path}", {}, runs)
+        twin = TWINS.get(path, path)
+        api = (
+            _timed(client, f"/api/v1/w/demo/{twin}", headers, runs)
+            if path != "settings"
+            else _timed(session, "/api/v1/w/demo/audit", {}, runs)
+        )
+        rows.append((f"/w/demo/{path}", *html, *api))
+    return rows
+
+
+def _signed_in(client: Any) -> Any:
+    import re
+
+    form = client.get("/login")
+    login_csrf = re.search(r'name="login_csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    answer = client.post(
+        "/login",
+        data={"email": "bench@example.com", "password": PASSWORD, "login_csrf": login_csrf},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text[:300]
+    return client
+
+
+def _timed(client: Any, path: str, headers: dict[str, str], runs: int) -> tuple[float, float]:
+    for _ in range(3):
+        client.get(path, headers=headers)
+    times = []
+    for _ in range(runs):
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
+        times.append(float(answer.headers["server-timing"].split("dur=")[1]))
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+
+
+LUA = """
+paths = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1], {["Authorization"] = "Bearer %s"})
+end
+"""
+
+
+def load(env: dict[str, str], token: str, seconds: int) -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return "wrk not found: apt-get install wrk"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "grounded", "serve", "--accounts", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait(port)
+        api = [
+            f"/api/v1/w/demo/{p}"
+            for p in (
+                "home",
+                "evidence?limit=20",
+                "problems/P-1",
+                "decisions",
+                "themes?limit=20",
+                "requests?limit=20",
+                "evidence/E-100",
+                "bets/B-1",
+            )
+        ]
+        script = Path(tempfile.mkdtemp()) / "paths.lua"
+        script.write_text(LUA % (", ".join(f'"{p}"' for p in api), token), encoding="utf-8")
+        out = subprocess.run(
+            [wrk, "-t1", "-c8", f"-d{seconds}s", "--latency", "-s", str(script), f"http://127.0.0.1:{port}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return out.stdout + out.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _wait(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--load-seconds", type=int, default=60)
+    args = parser.parse_args()
+    print(describe())
+    with tempfile.TemporaryDirectory() as tmp:
+        env = build(Path(tmp), args.items)
+        token = seed(env)
+        print(f"\n{'page':<46} {'HTML median':>11} {'p95':>8} {'JSON median':>11} {'p95':>8}   (ms, server time)")
+        worst = (0.0, 0.0)
+        for path, html_median, html_p95, api_median, api_p95 in server_times(token, args.requests):
+            print(f"{path:<46} {html_median:>11.1f} {html_p95:>8.1f} {api_median:>11.1f} {api_p95:>8.1f}")
+            worst = (max(worst[0], html_median, api_median), max(worst[1], html_p95, api_p95))
+        print(f"\nworst median {worst[0]:.1f} ms (target <= 100), worst p95 {worst[1]:.1f} ms (target <= 300)")
+        if args.load_seconds:
+            print(
+                f"\nAPI under load: wrk, 1 thread, 8 connections, {args.load_seconds} s, 8 API routes in turn "
+                "(target: >= 200 requests/s, no errors)"
+            )
+            print(load(env, token, args.load_seconds))
+
+
+if __name__ == "__main__":
+    main()

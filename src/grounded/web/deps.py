@@ -1,0 +1,95 @@
+"""What every route needs: a unit of work, who is asking, and in which workspace.
+
+A request is one unit of work: committed when the route succeeds, rolled back when it
+raises. Who is asking comes from, in order: a bearer token (the API), the session cookie
+(pages), or, in single-user local mode, the local user. Roles are checked here, on the
+server, for every route; templates only hide what a role cannot do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from grounded.errors import Forbidden, NotAuthenticated
+from grounded.models import User
+from grounded.models.enums import Role
+from grounded.web import identity
+from grounded.web.identity import Caller
+from grounded.workspace import web_sessions
+
+
+def unit_of_work(request: Request) -> Iterator[Session]:
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+def _identified(request: Request, session: SessionDep, ws: str) -> Caller:
+    found = identity.identify(request, session, ws)
+    request.state.seen = found.seen()
+    return found
+
+
+async def caller(request: Request, who: Annotated[Caller, Depends(_identified)]) -> Caller:
+    """The caller of a workspace route (``/w/{ws}/…`` or ``/api/v1/w/{ws}/…``). A change
+    made with a cookie must carry the session's CSRF token (a form field or a header);
+    bearer tokens are not sent by browsers on their own, so they need none."""
+    if request.method not in SAFE_METHODS and who.web_session is not None:
+        presented = request.headers.get(CSRF_HEADER)
+        if presented is None and _is_form(request):
+            value = (await request.form()).get(CSRF_FIELD)
+            presented = value if isinstance(value, str) else None
+        if not web_sessions.csrf_matches(who.web_session, presented):
+            raise Forbidden("the form's security token is missing or stale; reload the page and try again")
+    return who
+
+
+def _is_form(request: Request) -> bool:
+    kind = request.headers.get("content-type", "")
+    return kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+
+
+def _require(needed: Role) -> Any:
+    """A dependency that refuses callers below ``needed``."""
+
+    def check(who: CallerDep) -> Caller:
+        if not who.can(needed):
+            raise Forbidden(f"this needs the {needed.value} role; you are {who.role.value} in {who.workspace.slug}")
+        return who
+
+    return Depends(check)
+
+
+Viewer = Annotated[Caller, _require(Role.VIEWER)]
+Contributor = Annotated[Caller, _require(Role.CONTRIBUTOR)]
+Editor = Annotated[Caller, _require(Role.EDITOR)]
+Admin = Annotated[Caller, _require(Role.ADMIN)]
+
+
+def signed_in(request: Request, session: SessionDep) -> User:
+    """The signed-in user for routes outside a workspace (the workspace chooser)."""
+    user = identity.user_of(request, session)
+    if user is None:
+        raise NotAuthenticated("sign in first")
+    return user

@@ -1,0 +1,71 @@
+"""Requests: asks from stakeholder groups by group and disposition, and what happened to each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from grounded.core.pagination import PageParams
+from grounded.models import Problem, ProblemLink, Request, StakeholderGroup, Workspace
+from grounded.models.enums import Disposition, LinkStatus
+from grounded.planning import requests
+from grounded.planning.schemas import RequestRead
+from grounded.web.schemas import PageOut
+
+
+class RequestRow(RequestRead):
+    group: str | None
+    problems: list[str]
+    accounts: list[dict[str, Any]]
+
+
+class RequestBoard(PageOut[RequestRow]):
+    by_group: dict[str, dict[str, int]]
+
+
+def board(
+    session: Session, workspace: Workspace, *, disposition: Disposition | None, group: str | None, page: PageParams
+) -> RequestBoard:
+    found = requests.list_(session, workspace, disposition=disposition, group=group or None, page=page)
+    found_groups = session.execute(
+        sa.select(StakeholderGroup.id, StakeholderGroup.slug).where(StakeholderGroup.workspace_id == workspace.id)
+    ).all()
+    groups = {row[0]: row[1] for row in found_groups}
+    rows = [_row(session, r, groups) for r in found.items]
+    return RequestBoard(
+        items=rows,
+        total=found.total,
+        limit=found.limit,
+        offset=found.offset,
+        by_group=_counts(session, workspace, groups),
+    )
+
+
+def _row(session: Session, request: Request, groups: dict[Any, str]) -> RequestRow:
+    linked = session.scalars(
+        sa.select(Problem.number)
+        .join(ProblemLink, ProblemLink.problem_id == Problem.id)
+        .where(ProblemLink.request_id == request.id, ProblemLink.status == LinkStatus.ACCEPTED)
+        .order_by(Problem.number)
+    ).all()
+    return RequestRow(
+        **RequestRead.model_validate(request).model_dump(),
+        group=groups.get(request.stakeholder_group_id),
+        problems=[f"P-{n}" for n in linked],
+        accounts=requests.stakes(session, request),
+    )
+
+
+def _counts(session: Session, workspace: Workspace, groups: dict[Any, str]) -> dict[str, dict[str, int]]:
+    rows = session.execute(
+        sa.select(Request.stakeholder_group_id, Request.disposition, sa.func.count())
+        .where(Request.workspace_id == workspace.id)
+        .group_by(Request.stakeholder_group_id, Request.disposition)
+    ).all()
+    table: dict[str, dict[str, int]] = {}
+    for group_id, disposition, count in rows:
+        cell = table.setdefault(groups.get(group_id, "none"), {d.value: 0 for d in Disposition})
+        cell[disposition.value] = int(count)
+    return dict(sorted(table.items()))

@@ -1,0 +1,29 @@
+"""Say vs do for a problem or a theme, with the embedding model the themes were built with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from grounded.models import Workspace
+from grounded.synthesis import embeddings, themes, vectors
+from grounded.synthesis.vectors import Embedder
+from grounded.web.state import AppState
+
+
+def embedder_for(session: Session, workspace: Workspace, state: AppState) -> Embedder:
+    """The current themes' model (loaded once per process), else the default."""
+    run = themes.current_run(session, workspace)
+    name = run.model if run is not None else embeddings.DEFAULT
+    if name not in state.embedders:
+        state.embedders[name] = embeddings.embedder(name, state.settings.model_dir)
+    return state.embedders[name]
+
+
+def compare(session: Session, workspace: Workspace, ref: str, state: AppState) -> dict[str, Any]:
+    from grounded.synthesis.saydo import say_do
+
+    embedder = embedder_for(session, workspace, state)
+    vectors.ensure(state.engine, workspace.id, embedder)
+    return say_do(session, workspace, ref, embedder).as_dict()

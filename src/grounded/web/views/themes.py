@@ -1,0 +1,148 @@
+"""Themes: the current run's themes with their figures and quotes, one theme in full."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from grounded.core.actor import Actor
+from grounded.core.pagination import PageParams
+from grounded.db.types import utcnow
+from grounded.models import Evidence, EvidenceTheme, Theme, Workspace
+from grounded.problem import links
+from grounded.problem.schemas import LinkedProblem
+from grounded.synthesis import themes
+from grounded.synthesis.profile import profile
+from grounded.web.schemas import PageOut
+
+WEEKS = 12
+
+
+class ThemeRow(BaseModel):
+    key: str
+    label: str
+    keywords: list[str]
+    size: int
+    accounts: int
+    arr: int
+    stated: int
+    observed: int
+    trend_30: dict[str, Any]
+    trend_90: dict[str, Any]
+    weekly: list[int]
+    sentiment: dict[str, Any]
+    representatives: list[dict[str, str]]
+    children: list[dict[str, Any]]
+
+
+class ThemeList(PageOut[ThemeRow]):
+    run: str | None
+    run_finished_at: datetime | None
+    evidence_count: int
+    unthemed_count: int
+
+
+class ThemePage(ThemeRow):
+    parent: str | None
+    by_kind: dict[str, int]
+    first_seen: datetime | None
+    last_seen: datetime | None
+    problems: list[LinkedProblem]
+
+
+def listing(session: Session, workspace: Workspace, *, page: PageParams) -> ThemeList:
+    run = themes.current_run(session, workspace)
+    if run is None:
+        return ThemeList(
+            items=[],
+            total=0,
+            limit=page.limit,
+            offset=page.offset,
+            run=None,
+            run_finished_at=None,
+            evidence_count=0,
+            unthemed_count=0,
+        )
+    where = (Theme.run_id == run.id, Theme.parent_id.is_(None))
+    total = session.scalar(sa.select(sa.func.count()).select_from(Theme).where(*where)) or 0
+    rows = session.scalars(
+        sa.select(Theme).where(*where).order_by(Theme.size.desc(), Theme.number).limit(page.limit).offset(page.offset)
+    ).all()
+    weekly = _weekly(session, [t.id for t in rows])
+    items = [_row(session, t, weekly.get(t.id, [0] * WEEKS)) for t in rows]
+    return ThemeList(
+        items=items,
+        total=int(total),
+        limit=page.limit,
+        offset=page.offset,
+        run=run.key,
+        run_finished_at=run.finished_at,
+        evidence_count=run.evidence_count,
+        unthemed_count=run.unthemed_count,
+    )
+
+
+def _row(session: Session, theme: Theme, weekly: list[int]) -> ThemeRow:
+    found = profile(session, theme)
+    children = session.scalars(
+        sa.select(Theme).where(Theme.parent_id == theme.id).order_by(Theme.size.desc(), Theme.number)
+    ).all()
+    thirty, ninety = (dataclasses.asdict(t) | {"ratio": t.ratio} for t in found.trends)
+    return ThemeRow(
+        key=found.key,
+        label=found.name or found.label,
+        keywords=found.keywords[:8],
+        size=found.size,
+        accounts=found.accounts,
+        arr=found.arr,
+        stated=found.stated,
+        observed=found.observed,
+        trend_30=thirty,
+        trend_90=ninety,
+        weekly=weekly,
+        sentiment=found.sentiment,
+        representatives=[r | {"text": r["text"][:400]} for r in found.representatives],
+        children=[{"key": c.key, "label": c.name or c.label, "size": c.size} for c in children],
+    )
+
+
+def _weekly(session: Session, theme_ids: list[uuid.UUID], now: datetime | None = None) -> dict[uuid.UUID, list[int]]:
+    """Items per week over the last twelve weeks, oldest first, for each theme."""
+    now = now or utcnow()
+    start = now - timedelta(weeks=WEEKS)
+    rows = session.execute(
+        sa.select(EvidenceTheme.theme_id, Evidence.occurred_at)
+        .join(Evidence, Evidence.id == EvidenceTheme.evidence_id)
+        .where(EvidenceTheme.theme_id.in_(theme_ids), Evidence.occurred_at >= start)
+    ).all()
+    series = {theme_id: [0] * WEEKS for theme_id in theme_ids}
+    for theme_id, when in rows:
+        week = min(int((when - start) / timedelta(weeks=1)), WEEKS - 1)
+        series[theme_id][week] += 1
+    return series
+
+
+def detail(session: Session, workspace: Workspace, key: str) -> ThemePage:
+    theme = themes.get(session, workspace, key)
+    row = _row(session, theme, _weekly(session, [theme.id])[theme.id])
+    found = profile(session, theme)
+    return ThemePage(
+        **row.model_dump(),
+        parent=found.parent,
+        by_kind=found.by_kind,
+        first_seen=found.first_seen,
+        last_seen=found.last_seen,
+        problems=links.linked_problems(session, column="theme_id", target_id=theme.id),
+    )
+
+
+def draft_problem(session: Session, workspace: Workspace, key: str, *, title: str | None, actor: Actor) -> str:
+    from grounded.synthesis.drafts import from_theme
+
+    return from_theme(session, workspace, key, actor=actor, title=title or None).key
