@@ -6,7 +6,7 @@ through the demo's own texts."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,10 @@ from grounded.synthesis.build import build as build_themes
 from grounded.synthesis.embeddings.minilm import MiniLM
 from tests.factories import make_actor
 
+AS_OF = date(2026, 11, 26)
+#: Say vs do is read on the demo's last day, not today (its trends are relative to now).
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+
 pytestmark = pytest.mark.slow
 
 
@@ -33,7 +37,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, uuid.UUID, M
     migrate.upgrade(engine)
     with session_scope(engine) as session:
         actor = make_actor(session)
-    build(engine, data_dir=data, actor=actor, options=DemoOptions(as_of=date(2026, 11, 26), events=5000))
+    build(engine, data_dir=data, actor=actor, options=DemoOptions(as_of=AS_OF, events=5000))
     model = MiniLM(Path(tmp_path_factory.getbasetemp().parent / "grounded-models"), quantized=True)
     with session_scope(engine) as session:
         workspace_id = session.scalars(sa.select(Workspace.id)).one()
@@ -59,9 +63,9 @@ def test_say_do_finds_the_reporting_contradiction(demo: tuple[Engine, uuid.UUID,
     with session_scope(engine) as session:
         workspace = session.get(Workspace, workspace_id)
         assert workspace is not None
-        on_theme = saydo.say_do(session, workspace, fine, model)
-        on_problem = saydo.say_do(session, workspace, "P-1", model)
-        slow = saydo.say_do(session, workspace, "P-3", model)
+        on_theme = saydo.say_do(session, workspace, fine, model, now=NOW)
+        on_problem = saydo.say_do(session, workspace, "P-1", model, now=NOW)
+        slow = saydo.say_do(session, workspace, "P-3", model, now=NOW)
     for found in (on_theme, on_problem):
         assert found.verdict == "say_fine_do_struggle"
         assert found.do.items > 500

@@ -3,6 +3,7 @@ before and after)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,8 +21,11 @@ def record(
     entity: Base,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    workspace_id: uuid.UUID | None = None,
 ) -> AuditEvent:
-    workspace_id = getattr(entity, "workspace_id", None) or getattr(entity, "id")  # noqa: B009
+    """Record one event in the entity's workspace (``workspace_id`` for a global entity,
+    such as a user, whose change is recorded in each workspace it belongs to)."""
+    workspace_id = workspace_id or getattr(entity, "workspace_id", None) or getattr(entity, "id")  # noqa: B009
     event = AuditEvent(
         workspace_id=workspace_id,
         actor_id=actor.user_id,

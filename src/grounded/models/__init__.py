@@ -23,6 +23,7 @@ from grounded.models.planning import (
 from grounded.models.problem import Problem, ProblemLink, ProblemRevision
 from grounded.models.request import Request, RequestAccount
 from grounded.models.theme import EvidenceLanguage, EvidenceSentiment, EvidenceTheme, EvidenceVector, Theme, ThemeRun
+from grounded.models.web import LoginAttempt, WebSession
 from grounded.models.workspace import (
     ApiToken,
     AuditEvent,
@@ -53,6 +54,7 @@ __all__ = [
     "ExceptionDisplacedBet",
     "Experiment",
     "Increment",
+    "LoginAttempt",
     "Membership",
     "Metric",
     "MetricValue",
@@ -75,6 +77,7 @@ __all__ = [
     "ThemeRun",
     "UrgentException",
     "User",
+    "WebSession",
     "Workspace",
     "WorkspaceCounter",
 ]

@@ -11,11 +11,15 @@ from grounded.db.base import Base
 GLOBAL = ("workspace", "user")
 #: Derived caches, made again where the workspace lands (embeddings per model version).
 DERIVED = ("evidence_vector", "evidence_sentiment", "evidence_language")
+#: Signed-in browsers stay where they signed in: an export never carries a session.
+SESSIONS = ("web_session",)
 
 
 def workspace_tables() -> list[sa.Table]:
     """Every table scoped by ``workspace_id``, parents before children."""
-    return [t for t in Base.metadata.sorted_tables if "workspace_id" in t.c and t.name not in GLOBAL + DERIVED]
+    return [
+        t for t in Base.metadata.sorted_tables if "workspace_id" in t.c and t.name not in GLOBAL + DERIVED + SESSIONS
+    ]
 
 
 def by_name() -> dict[str, sa.Table]:

@@ -19,7 +19,8 @@ from grounded.workspace.schemas import ApiTokenCreate
 TOKEN_PREFIX = "grd_"  # noqa: S105 (a public marker that makes leaked tokens greppable)
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
+    """The SHA-256 (hex) under which a bearer secret is stored and looked up."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -35,7 +36,7 @@ def create(
         user_id=user.id,
         name=data.name,
         prefix=plaintext[:10],
-        token_hash=_digest(plaintext),
+        token_hash=digest(plaintext),
         role=data.role,
         expires_at=data.expires_at,
     )
@@ -52,11 +53,17 @@ def create(
 
 
 def verify(session: Session, plaintext: str) -> ApiToken | None:
-    """The live token for ``plaintext``, or None if unknown, revoked or expired."""
-    token = session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == _digest(plaintext))).one_or_none()
+    """The live token for ``plaintext``, or None if unknown, revoked, expired or its user
+    deactivated."""
+    found = session.execute(
+        sa.select(ApiToken, User.is_active)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == digest(plaintext))
+    ).one_or_none()
     now = datetime.now(UTC)
-    if token is None or token.revoked_at is not None:
+    if found is None or found[0].revoked_at is not None or not found[1]:
         return None
+    token: ApiToken = found[0]
     if token.expires_at is not None and token.expires_at <= now:
         return None
     token.last_used_at = now

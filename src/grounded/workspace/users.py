@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from grounded.core.jsonable import row_dict
 from grounded.errors import Conflict, NotFound
 from grounded.models import Membership, User, Workspace
 from grounded.models.enums import Role
+from grounded.workspace import web_sessions
 from grounded.workspace.schemas import UserCreate, UserUpdate
 
 LOCAL_DOMAIN = "localhost"
@@ -49,12 +51,38 @@ def ensure(session: Session, handle: str) -> User:
     return user
 
 
-def update(session: Session, user: User, *, data: UserUpdate) -> User:
-    """Rename or deactivate a user (users are global: the change is not any one workspace's)."""
-    for field, value in data.model_dump(exclude_unset=True).items():
+def update(session: Session, user: User, *, data: UserUpdate, actor: Actor | None = None) -> User:
+    """Rename, deactivate or reactivate a user. Users are global: the change is recorded in
+    each workspace they belong to (when ``actor`` is given). Deactivating ends their web
+    sessions; a deactivated user cannot sign in and their API tokens stop working."""
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    before = {field: getattr(user, field) for field in changes if getattr(user, field) != changes[field]}
+    for field, value in changes.items():
         setattr(user, field, value)
     session.flush()
+    if changes.get("is_active") is False:
+        web_sessions.end_all(session, user)
+    if before and actor is not None:
+        after = {field: changes[field] for field in before}
+        audit_everywhere(session, user, actor=actor, action="update", before=before, after=after)
     return user
+
+
+def audit_everywhere(
+    session: Session,
+    user: User,
+    *,
+    actor: Actor,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Record a change to a (global) user in the audit trail of every workspace they are in."""
+    workspace_ids = session.scalars(sa.select(Membership.workspace_id).where(Membership.user_id == user.id)).all()
+    for workspace_id in workspace_ids:
+        audit.record(
+            session, actor=actor, action=action, entity=user, before=before, after=after, workspace_id=workspace_id
+        )
 
 
 def actor_for(user: User) -> Actor:
