@@ -77,12 +77,21 @@ def build_world(engine: Engine) -> World:
             user = users.create(session, data=UserCreate(email=email, name=role.value.title()), actor=owner)
             passwords.set_password(session, user, PASSWORD, actor=owner)
             users.set_role(session, ws, user, role, actor=owner)
-            _, plain[role] = tokens.create(session, ws, user, data=ApiTokenCreate(name=f"{role} script", role=role), actor=owner)
+            _, plain[role] = tokens.create(
+                session, ws, user, data=ApiTokenCreate(name=f"{role} script", role=role), actor=owner
+            )
             emails[role] = email
         account = make_account(session, ws, owner, name=f"Northwind {tag}")
         problem = make_problem(session, ws, owner, title="Reports can't be reused")
         items = [
-            make_evidence(session, ws, owner, title="Rebuild", text="We rebuild the revenue spreadsheet every Monday", account=account.external_id),
+            make_evidence(
+                session,
+                ws,
+                owner,
+                title="Rebuild",
+                text="We rebuild the revenue spreadsheet every Monday",
+                account=account.external_id,
+            ),
             make_evidence(session, ws, owner, title="Export", text="Need a CSV export of the ledger for our auditors"),
             make_evidence(session, ws, owner, title="Fine", text="Reporting is fine for us", kind="quote"),
         ]
@@ -96,15 +105,33 @@ def build_world(engine: Engine) -> World:
                 role=LinkRole.SYMPTOM,
                 origin=LinkOrigin.SUGGESTED,
                 confidence=0.71,
-                receipts={"model": "minilm-int8", "similarity": 0.64, "quotes": [{"evidence": items[0].key, "similarity": 0.6, "text": items[0].text}]},
+                receipts={
+                    "model": "minilm-int8",
+                    "similarity": 0.64,
+                    "quotes": [{"evidence": items[0].key, "similarity": 0.6, "text": items[0].text}],
+                },
             ),
             actor=owner,
         )
-        decision = make_decision(session, ws, owner, title="How we fix reporting", context="Analysts rebuild reports by hand",
-                                 options=[{"title": "Export hack"}, {"title": "New pipeline"}])
+        decision = make_decision(
+            session,
+            ws,
+            owner,
+            title="How we fix reporting",
+            context="Analysts rebuild reports by hand",
+            options=[{"title": "Export hack"}, {"title": "New pipeline"}],
+        )
         session.commit()
-        return World(engine=engine, slug=ws.slug, emails=emails, tokens=plain, problem=problem.key,
-                     evidence=[e.key for e in items], suggested=suggested.key, decision=decision.key)
+        return World(
+            engine=engine,
+            slug=ws.slug,
+            emails=emails,
+            tokens=plain,
+            problem=problem.key,
+            evidence=[e.key for e in items],
+            suggested=suggested.key,
+            decision=decision.key,
+        )
 
 
 @pytest.fixture
@@ -147,7 +174,8 @@ def csrf_of(browser: TestClient, path: str) -> str:
     page = browser.get(path)
     assert page.status_code == 200, page.text[:800]
     found = set(CSRF_INPUT.findall(page.text))
-    assert len(found) == 1 and "" not in found, f"forms on {path} carry tokens {found}"
+    assert len(found) == 1, f"forms on {path} carry tokens {found}"
+    assert "" not in found, f"a form on {path} carries an empty token"
     return found.pop()
 
 
@@ -167,9 +195,13 @@ def seed_theme(world: World, label: str = "rebuild / spreadsheet / monday") -> s
         workspace = workspaces.get(session, world.slug)
         actor = make_actor(session, "theme-builder")
         items = [evidence.get(session, workspace, key) for key in world.evidence[:2]]
-        run = themes.start_run(session, workspace, data=ThemeRunCreate(model="minilm-int8", model_version="test"), actor=actor)
+        run = themes.start_run(
+            session, workspace, data=ThemeRunCreate(model="minilm-int8", model_version="test"), actor=actor
+        )
         theme = themes.add_theme(
-            session, run, data=ThemeCreate(label=label, keywords=["rebuild", "spreadsheet"], representative_ids=[str(items[0].id)])
+            session,
+            run,
+            data=ThemeCreate(label=label, keywords=["rebuild", "spreadsheet"], representative_ids=[str(items[0].id)]),
         )
         themes.assign(session, theme, {item.id: 0.1 for item in items})
         themes.finish_run(session, run, evidence_count=3, unthemed_count=1, actor=actor)

@@ -23,12 +23,17 @@ def _login(browser: TestClient, email: str, password: str, **extra: str) -> obje
 def test_signing_in_sets_a_safe_cookie_and_opens_the_workspace(app: FastAPI, world: World) -> None:
     browser = client(app)
     answer = _login(browser, world.emails[Role.EDITOR], "correct horse battery staple")
-    assert answer.status_code == 303 and answer.headers["location"] == f"/w/{world.slug}/"
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/w/{world.slug}/"
     cookie = answer.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Path=/" in cookie
     assert "Secure" not in cookie  # plain http on loopback
     home = browser.get(f"/w/{world.slug}/")
-    assert home.status_code == 200 and world.emails[Role.EDITOR] in home.text and "editor" in home.text
+    assert home.status_code == 200
+    assert world.emails[Role.EDITOR] in home.text
+    assert "editor" in home.text
 
 
 def test_a_wrong_password_is_refused_without_saying_which_part(app: FastAPI, world: World) -> None:
@@ -54,13 +59,18 @@ def test_too_many_failures_are_throttled(app: FastAPI, world: World) -> None:
 
 def test_the_login_form_needs_its_own_token(app: FastAPI, world: World) -> None:
     browser = client(app)
-    forged = browser.post("/login", data={"email": world.emails[Role.ADMIN], "password": "correct horse battery staple"})
-    assert forged.status_code == 403 and "expired" in forged.text
+    forged = browser.post(
+        "/login", data={"email": world.emails[Role.ADMIN], "password": "correct horse battery staple"}
+    )
+    assert forged.status_code == 403
+    assert "expired" in forged.text
 
 
 def test_next_only_goes_to_a_page_of_this_site(app: FastAPI, world: World) -> None:
     browser = client(app)
-    inside = _login(browser, world.emails[Role.VIEWER], "correct horse battery staple", next=f"/w/{world.slug}/evidence")
+    inside = _login(
+        browser, world.emails[Role.VIEWER], "correct horse battery staple", next=f"/w/{world.slug}/evidence"
+    )
     assert inside.headers["location"] == f"/w/{world.slug}/evidence"
     browser = client(app)
     outside = _login(browser, world.emails[Role.VIEWER], "correct horse battery staple", next="//evil.example/x")
@@ -70,9 +80,11 @@ def test_next_only_goes_to_a_page_of_this_site(app: FastAPI, world: World) -> No
 def test_pages_send_you_to_sign_in_and_the_api_answers_401(app: FastAPI, world: World) -> None:
     anonymous = client(app)
     page = anonymous.get(f"/w/{world.slug}/problems")
-    assert page.status_code == 303 and page.headers["location"] == f"/login?next=/w/{world.slug}/problems"
+    assert page.status_code == 303
+    assert page.headers["location"] == f"/login?next=/w/{world.slug}/problems"
     api = anonymous.get(f"/api/v1/w/{world.slug}/problems")
-    assert api.status_code == 401 and api.json()["title"] == "Sign in needed"
+    assert api.status_code == 401
+    assert api.json()["title"] == "Sign in needed"
 
 
 def test_signing_out_ends_the_session(app: FastAPI, world: World) -> None:
@@ -80,7 +92,8 @@ def test_signing_out_ends_the_session(app: FastAPI, world: World) -> None:
     token = csrf_of(browser, f"/w/{world.slug}/")
     stolen = browser.cookies.get("grounded_session")
     out = browser.post("/logout", data={"csrf_token": token})
-    assert out.status_code == 303 and "Max-Age=0" in out.headers["set-cookie"]
+    assert out.status_code == 303
+    assert "Max-Age=0" in out.headers["set-cookie"]
     replay = client(app)
     replay.cookies.set("grounded_session", stolen or "")
     assert replay.get(f"/w/{world.slug}/").status_code == 303  # the old cookie opens nothing
@@ -98,28 +111,36 @@ def test_api_tokens_act_with_their_role_until_revoked(app: FastAPI, world: World
     api = client(app)
     headers = {"Authorization": f"Bearer {world.tokens[Role.EDITOR]}"}
     made = api.post(f"/api/v1/w/{world.slug}/problems", json={"title": "Made by a script"}, headers=headers)
-    assert made.status_code == 201 and made.json()["title"] == "Made by a script"
+    assert made.status_code == 201
+    assert made.json()["title"] == "Made by a script"
     admin = {"Authorization": f"Bearer {world.tokens[Role.ADMIN]}"}
     listed = api.get(f"/api/v1/w/{world.slug}/tokens", headers=admin).json()
     editor_token = next(t for t in listed if t["role"] == "editor")
     revoked = api.post(f"/api/v1/w/{world.slug}/tokens/{editor_token['id']}/revoke", headers=admin)
-    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    assert revoked.status_code == 200
+    assert revoked.json()["revoked_at"] is not None
     after = api.get(f"/api/v1/w/{world.slug}/problems", headers=headers)
-    assert after.status_code == 401 and "revoked" in after.json()["detail"]
+    assert after.status_code == 401
+    assert "revoked" in after.json()["detail"]
     garbage = api.get(f"/api/v1/w/{world.slug}/problems", headers={"Authorization": "Bearer grd_nonsense"})
     assert garbage.status_code == 401
 
 
 def test_a_token_of_one_workspace_opens_no_other(app: FastAPI, world: World) -> None:
     other = build_world(world.engine)
-    answer = client(app).get(f"/api/v1/w/{other.slug}/problems", headers={"Authorization": f"Bearer {world.tokens[Role.ADMIN]}"})
-    assert answer.status_code == 403 and "not valid for workspace" in answer.json()["detail"]
+    answer = client(app).get(
+        f"/api/v1/w/{other.slug}/problems", headers={"Authorization": f"Bearer {world.tokens[Role.ADMIN]}"}
+    )
+    assert answer.status_code == 403
+    assert "not valid for workspace" in answer.json()["detail"]
 
 
 def test_a_new_token_is_shown_once_and_never_again(signed_in: dict[Role, TestClient], world: World) -> None:
     admin = signed_in[Role.ADMIN]
     token = csrf_of(admin, f"/w/{world.slug}/settings")
-    shown = admin.post(f"/w/{world.slug}/settings/tokens", data={"csrf_token": token, "name": "nightly", "role": "viewer"})
+    shown = admin.post(
+        f"/w/{world.slug}/settings/tokens", data={"csrf_token": token, "name": "nightly", "role": "viewer"}
+    )
     assert shown.status_code == 200
     plaintext = shown.text.split('<code class="token">', 1)[1].split("</code>", 1)[0]
     assert plaintext.startswith("grd_")
@@ -132,7 +153,8 @@ def test_local_mode_needs_no_sign_in_on_loopback(world: World, tmp_path: Path) -
     local = make_app(world.engine, tmp_path / "data", WebConfig(local_user=f"me-{world.slug}"))
     browser = TestClient(local, base_url=BASE, follow_redirects=False)
     home = browser.get(f"/w/{world.slug}/")
-    assert home.status_code == 200 and "admin" in home.text
+    assert home.status_code == 200
+    assert "admin" in home.text
     assert "grounded_session=" in home.headers["set-cookie"]  # forms still carry a CSRF token
     token = csrf_of(browser, f"/w/{world.slug}/problems")
     made = browser.post(f"/w/{world.slug}/problems", data={"csrf_token": token, "title": "Local problem"})
@@ -143,5 +165,5 @@ def test_local_mode_needs_no_sign_in_on_loopback(world: World, tmp_path: Path) -
 
 def test_local_mode_is_refused_off_loopback() -> None:
     with pytest.raises(InvalidInput, match="only listens on loopback"):
-        WebConfig(host="0.0.0.0", local_user="me")  # noqa: S104 (the point of the test)
+        WebConfig(host="0.0.0.0", local_user="me")
     assert WebConfig(host="::1", local_user="me").local

@@ -84,7 +84,9 @@ def test_every_api_route_refuses_roles_below_its_own(app: FastAPI, world: World)
         if not path.startswith(API):
             continue
         for role in ROLES:
-            answer = api.request(method, _url(path, world), headers={"Authorization": f"Bearer {world.tokens[role]}"}, json={})
+            answer = api.request(
+                method, _url(path, world), headers={"Authorization": f"Bearer {world.tokens[role]}"}, json={}
+            )
             if at_least(role, needed):
                 assert answer.status_code not in (401, 403), (method, path, role, answer.text[:300])
             else:
@@ -93,7 +95,9 @@ def test_every_api_route_refuses_roles_below_its_own(app: FastAPI, world: World)
         assert api.request(method, _url(path, world), json={}).status_code == 401, (method, path)
 
 
-def test_every_page_form_refuses_roles_below_its_own(app: FastAPI, world: World, signed_in: dict[Role, TestClient]) -> None:
+def test_every_page_form_refuses_roles_below_its_own(
+    app: FastAPI, world: World, signed_in: dict[Role, TestClient]
+) -> None:
     tokens = {role: csrf_of(browser, f"/w/{world.slug}/") for role, browser in signed_in.items()}
     for (method, path), needed in EXPECTED.items():
         if not path.startswith(PAGES):

@@ -99,7 +99,9 @@ def _shot(page: object, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
-def test_the_running_example_from_evidence_to_decision(chromium: object, served: tuple[str, World], tmp_path: Path) -> None:
+def test_the_running_example_from_evidence_to_decision(
+    chromium: object, served: tuple[str, World], tmp_path: Path
+) -> None:
     base, world = served
     page = _page(chromium, base)
     _sign_in(page, world, Role.EDITOR)
@@ -139,7 +141,8 @@ def test_the_running_example_from_evidence_to_decision(chromium: object, served:
     page.get_by_role("button", name="Accept").click()
     page.wait_for_url(f"**/problems/{world.problem}*")
     main = page.inner_text("main")
-    assert "Suggestions waiting for a person (0)" in main and "Symptoms (1)" in main
+    assert "Suggestions waiting for a person (0)" in main
+    assert "Symptoms (1)" in main
     _shot(page, "problem")
 
     # Propose the decision, then accept it choosing the second option.
@@ -151,7 +154,13 @@ def test_the_running_example_from_evidence_to_decision(chromium: object, served:
     assert "accepted" in page.inner_text("h1")
     assert "chosen" in page.inner_text("table")
     _shot(page, "decision")
-    for name, path in (("decisions", "decisions"), ("bets", "bets"), ("requests", "requests"), ("metrics", "metrics"), ("settings", "settings")):
+    for name, path in (
+        ("decisions", "decisions"),
+        ("bets", "bets"),
+        ("requests", "requests"),
+        ("metrics", "metrics"),
+        ("settings", "settings"),
+    ):
         page.goto(f"/w/{world.slug}/{path}")
         _shot(page, name)
 

@@ -76,16 +76,19 @@ def test_bad_filters_name_the_field(signed_in: dict[Role, TestClient], world: Wo
     assert backwards.status_code == 422
     assert "since" in backwards.json()["detail"]
     limit = viewer.get(api, params={"limit": 0})
-    assert limit.status_code == 422 and limit.json()["errors"][0]["field"] == "query.limit"
+    assert limit.status_code == 422
+    assert limit.json()["errors"][0]["field"] == "query.limit"
 
 
 def test_unknown_pages_and_keys_are_friendly_404s(signed_in: dict[Role, TestClient], world: World) -> None:
     viewer = signed_in[Role.VIEWER]
     missing = viewer.get(f"/w/{world.slug}/problems/P-999")
     assert missing.status_code == 404
-    assert "problem P-999 not found" in missing.text and "<html" in missing.text
+    assert "problem P-999 not found" in missing.text
+    assert "<html" in missing.text
     nowhere = viewer.get("/no/such/page")
-    assert nowhere.status_code == 404 and "there is no page at /no/such/page" in nowhere.text
+    assert nowhere.status_code == 404
+    assert "there is no page at /no/such/page" in nowhere.text
     api = viewer.get(f"/api/v1/w/{world.slug}/decisions/D-404")
     assert api.status_code == 404
     assert api.json() == {
@@ -116,13 +119,16 @@ def test_adding_evidence_from_the_page(signed_in: dict[Role, TestClient], world:
     contributor = signed_in[Role.CONTRIBUTOR]
     token = csrf_of(contributor, f"/w/{world.slug}/evidence")
     added = contributor.post(
-        f"/w/{world.slug}/evidence", data={"csrf_token": token, "text": "Totals don't match the ledger", "kind": "ticket"}
+        f"/w/{world.slug}/evidence",
+        data={"csrf_token": token, "text": "Totals don't match the ledger", "kind": "ticket"},
     )
     assert added.status_code == 303
     page = contributor.get(added.headers["location"])
     assert "Totals don&#39;t match the ledger" in page.text
     empty = contributor.post(f"/w/{world.slug}/evidence", data={"csrf_token": token, "title": "Kept", "text": ""})
-    assert empty.status_code == 422 and 'value="Kept"' in empty.text and 'id="e-text"' in empty.text
+    assert empty.status_code == 422
+    assert 'value="Kept"' in empty.text
+    assert 'id="e-text"' in empty.text
 
 
 def test_bulk_link_and_accepting_a_suggestion(signed_in: dict[Role, TestClient], world: World) -> None:
@@ -130,7 +136,12 @@ def test_bulk_link_and_accepting_a_suggestion(signed_in: dict[Role, TestClient],
     token = csrf_of(editor, f"/w/{world.slug}/evidence")
     linked = editor.post(
         f"/w/{world.slug}/evidence/link",
-        data={"csrf_token": token, "problem": world.problem, "e": [world.evidence[0], world.evidence[2]], "role": "supports"},
+        data={
+            "csrf_token": token,
+            "problem": world.problem,
+            "e": [world.evidence[0], world.evidence[2]],
+            "role": "supports",
+        },
     )
     assert linked.status_code == 200
     assert f"2 items linked: {world.evidence[0]}, {world.evidence[2]}" in linked.text
@@ -139,7 +150,9 @@ def test_bulk_link_and_accepting_a_suggestion(signed_in: dict[Role, TestClient],
         data={"csrf_token": token, "problem": world.problem, "e": [world.evidence[0]], "role": "supports"},
     )
     assert f"Already linked, left as they were: {world.evidence[0]}" in again.text
-    accepted = editor.post(f"/w/{world.slug}/problems/{world.problem}/links/{world.suggested}/accept", data={"csrf_token": token})
+    accepted = editor.post(
+        f"/w/{world.slug}/problems/{world.problem}/links/{world.suggested}/accept", data={"csrf_token": token}
+    )
     assert accepted.status_code == 303
     problem = editor.get(f"/api/v1/w/{world.slug}/problems/{world.problem}").json()
     assert [link["target_key"] for link in problem["symptoms"]] == [world.suggested]
@@ -158,7 +171,8 @@ def test_proposing_and_accepting_a_decision(signed_in: dict[Role, TestClient], w
     assert [o["is_chosen"] for o in found["decision"]["options"]] == [False, True]
     assert [r["status"] for r in found["revisions"]][-2:] == ["proposed", "accepted"]
     frozen = editor.post(f"{path}/propose", data={"csrf_token": token})
-    assert frozen.status_code == 409 and "cannot move from &#39;accepted&#39;" in frozen.text
+    assert frozen.status_code == 409
+    assert "cannot move from &#39;accepted&#39;" in frozen.text
 
 
 def test_drafting_a_decision_from_the_log(signed_in: dict[Role, TestClient], world: World, app: FastAPI) -> None:
@@ -166,11 +180,17 @@ def test_drafting_a_decision_from_the_log(signed_in: dict[Role, TestClient], wor
     token = csrf_of(editor, f"/w/{world.slug}/decisions")
     made = editor.post(
         f"/w/{world.slug}/decisions",
-        data={"csrf_token": token, "title": "Templates or export", "context": "Sales pressure", "options": "Templates\nExport\n\n"},
+        data={
+            "csrf_token": token,
+            "title": "Templates or export",
+            "context": "Sales pressure",
+            "options": "Templates\nExport\n\n",
+        },
     )
     assert made.status_code == 303
     key = made.headers["location"].rsplit("/", 1)[1]
     found = editor.get(f"/api/v1/w/{world.slug}/decisions/{key}").json()["decision"]
     assert (found["title"], [o["title"] for o in found["options"]]) == ("Templates or export", ["Templates", "Export"])
     short = editor.post(f"/w/{world.slug}/decisions", data={"csrf_token": token, "title": "No", "options": "A"})
-    assert short.status_code == 422 and 'value="No"' in short.text
+    assert short.status_code == 422
+    assert 'value="No"' in short.text
