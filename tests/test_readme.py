@@ -69,6 +69,8 @@ def _run_until_served(command: str, cwd: Path, port: int) -> tuple[str, str]:
     finally:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=60)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def _get(url: str, port: int) -> str:

@@ -7,6 +7,7 @@ workspace, users and records (unique names), in a database shared by the module.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Iterator
@@ -42,6 +43,12 @@ BASE = "http://127.0.0.1"
 ROLES = (Role.VIEWER, Role.CONTRIBUTOR, Role.EDITOR, Role.ADMIN)
 
 
+@functools.cache
+def _password_hash() -> str:
+    """One argon2id hash of PASSWORD for every test user: hashing costs ~0.1 s a time."""
+    return passwords.hash_password(PASSWORD)
+
+
 @dataclass
 class World:
     """One workspace with a user per role (each with a password and an API token), a
@@ -75,7 +82,7 @@ def build_world(engine: Engine) -> World:
         for role in ROLES:
             email = f"{role.value}-{tag}@example.com"
             user = users.create(session, data=UserCreate(email=email, name=role.value.title()), actor=owner)
-            passwords.set_password(session, user, PASSWORD, actor=owner)
+            user.password_hash = _password_hash()  # set_password's own tests are in tests/workspace
             users.set_role(session, ws, user, role, actor=owner)
             _, plain[role] = tokens.create(
                 session, ws, user, data=ApiTokenCreate(name=f"{role} script", role=role), actor=owner
