@@ -8,7 +8,6 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from grounded import __version__
@@ -39,7 +38,6 @@ def create_app(settings: Settings, config: WebConfig | None = None, *, engine: E
     )
     app.state.grounded = AppState(settings=settings, config=config, engine=engine)
     app.state.config = config
-    app.state.sessions = sessionmaker(bind=engine, expire_on_commit=False)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:

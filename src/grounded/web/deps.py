@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from grounded.db.engine import session_scope
 from grounded.errors import Forbidden, NotAuthenticated
 from grounded.models import User
 from grounded.models.enums import Role
@@ -23,21 +24,16 @@ from grounded.workspace import web_sessions
 
 
 def unit_of_work(request: Request) -> Iterator[Session]:
-    session: Session = request.app.state.sessions()
-    try:
+    """A change takes SQLite's write lock up front (its reads and writes see one snapshot
+    and queue behind other writers); a read takes none."""
+    write = request.method not in identity.SAFE_METHODS
+    with session_scope(request.app.state.grounded.engine, write=write) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
 
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
@@ -52,7 +48,7 @@ async def caller(request: Request, who: Annotated[Caller, Depends(_identified)])
     """The caller of a workspace route (``/w/{ws}/…`` or ``/api/v1/w/{ws}/…``). A change
     made with a cookie must carry the session's CSRF token (a form field or a header);
     bearer tokens are not sent by browsers on their own, so they need none."""
-    if request.method not in SAFE_METHODS and who.web_session is not None:
+    if request.method not in identity.SAFE_METHODS and who.web_session is not None:
         presented = request.headers.get(CSRF_HEADER)
         if presented is None and _is_form(request):
             value = (await request.form()).get(CSRF_FIELD)

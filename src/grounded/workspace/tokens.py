@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -52,9 +52,14 @@ def create(
     return token, plaintext
 
 
-def verify(session: Session, plaintext: str) -> ApiToken | None:
+#: How stale ``last_used_at`` may get before a use writes it again.
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def verify(session: Session, plaintext: str, *, touch: bool = True) -> ApiToken | None:
     """The live token for ``plaintext``, or None if unknown, revoked, expired or its user
-    deactivated."""
+    deactivated. Notes the use at most once a minute (``touch=False`` leaves that to the
+    caller: the web app writes it in a transaction of its own)."""
     found = session.execute(
         sa.select(ApiToken, User.is_active)
         .join(User, User.id == ApiToken.user_id)
@@ -66,8 +71,13 @@ def verify(session: Session, plaintext: str) -> ApiToken | None:
     token: ApiToken = found[0]
     if token.expires_at is not None and token.expires_at <= now:
         return None
-    token.last_used_at = now
+    if touch and needs_touch(token.last_used_at, now):
+        token.last_used_at = now
     return token
+
+
+def needs_touch(last: datetime | None, now: datetime) -> bool:
+    return last is None or now - last >= TOUCH_INTERVAL
 
 
 def revoke(session: Session, workspace: Workspace, token_id: str, *, actor: Actor) -> ApiToken:

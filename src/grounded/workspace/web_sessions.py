@@ -65,9 +65,10 @@ def start(
     return row, token
 
 
-def resolve(session: Session, token: str, *, now: datetime | None = None) -> WebSession | None:
+def resolve(session: Session, token: str, *, now: datetime | None = None, touch: bool = True) -> WebSession | None:
     """The live session for a cookie token, or None (unknown, ended, expired, idle too
-    long, or its user deactivated). Notes the visit at most once a minute."""
+    long, or its user deactivated). Notes the visit at most once a minute (``touch=False``
+    leaves that to the caller)."""
     found = _find(session, token)
     if found is None:
         return None
@@ -75,7 +76,7 @@ def resolve(session: Session, token: str, *, now: datetime | None = None) -> Web
     now = now or utcnow()
     if not _live(row, now) or not user.is_active:
         return None
-    if now - row.last_seen_at >= TOUCH_INTERVAL:
+    if touch and now - row.last_seen_at >= TOUCH_INTERVAL:
         row.last_seen_at = now
         session.flush()
     return row
