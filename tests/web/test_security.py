@@ -105,3 +105,25 @@ def test_a_body_larger_than_it_says_is_cut_off(app: FastAPI, world: World) -> No
         content=chunks,
     )
     assert answer.status_code == 413
+
+
+def test_a_hostile_metric_name_is_inert_in_its_inline_chart(signed_in: dict[Role, TestClient], world: World) -> None:
+    from datetime import date
+
+    from grounded.metrics import catalogue
+    from grounded.metrics.results import Value
+    from tests.factories import make_metric
+
+    hostile = "<script>alert('chart')</script> --> <img src=x onerror=alert(4)>"
+    with Session(world.engine) as session:
+        workspace = workspaces.get(session, world.slug)
+        metric = make_metric(session, workspace, make_actor(session, "mallory"), key="hostile_views", name=hostile)
+        values = [
+            Value(period_start=date(2026, 10, d), period_end=date(2026, 10, d), value=float(d)) for d in (1, 2, 3)
+        ]
+        catalogue.store_values(session, workspace, metric, values, engine="duckdb")
+        session.commit()
+    html = signed_in[Role.VIEWER].get(f"/w/{world.slug}/metrics/hostile_views").text
+    assert "<svg" in html  # the chart is inline
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
