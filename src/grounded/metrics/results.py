@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from grounded.metrics import periods
-from grounded.metrics.compile import Compiled
+from grounded.metrics.frame import Compiled
 from grounded.metrics.spec import Base, Period, Retention
 
 Rows = list[dict[str, Any]]
