@@ -181,7 +181,9 @@ def _retention(spec: Retention, frame: Frame) -> Compiled:
         furthest = joined.group_by([actor, *by, "cohort"]).aggregate(offset=joined.offset.max())
         hits = furthest.mutate(offset=ibis.least(furthest.offset, spec.periods))
     counts = hits.group_by(["cohort", *by, "offset"]).aggregate(users=hits.count())
-    return Compiled(counts, "retention", by, {"sizes": sizes})
+    # One query, so the events are read once: the cohort sizes ride along as period -1.
+    sized = sizes.select("cohort", *by, offset=ibis.literal(-1, "int64"), users=sizes.size)
+    return Compiled(counts.union(sized.select(*counts.columns), distinct=False), "retention", by)
 
 
 def _unique_of(spec: Unique, frame: Frame) -> Compiled:

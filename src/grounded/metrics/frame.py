@@ -122,14 +122,30 @@ def prepared(
     }
     for name, by in zip(by_names(spec), spec.by, strict=True):
         columns[name] = _field(table, by, frame.dialect).cast("string")
-    return table.mutate(**columns)
+    return table.select(*_kept(table, spec), **columns)
+
+
+#: The columns of an event (or rollup row) the builders read after ``prepared``.
+_KEPT = ("user_id", "account_id", "event", "n_events", "last_at")
+
+
+def _kept(table: ir.Table, spec: Base) -> list[str]:
+    """Only what the builders read: a wide column (the JSON properties) carried into a
+    subquery an engine materialises would be read and held for nothing. The properties
+    (and any column of the events) stay when an event set is narrowed by a property."""
+    sets = getattr(spec, "sets", None)
+    narrowed = callable(sets) and any(event_set.where for event_set in sets())
+    if narrowed:
+        return [c for c in table.columns if c not in ("ts", "day", "period", "occurred_at", "first_at")]
+    return [c for c in _KEPT if c in table.columns]
 
 
 def local_day(moment: ir.TimestampValue, spec: Base, frame: Frame, lookback: timedelta = timedelta(0)) -> ir.DateValue:
     """The day a moment falls on in the spec's time zone; exact from a month before the
     range (the earliest anything is placed in a period) to its end."""
     low = zones.midnight(frame.since, spec.timezone) - lookback - timedelta(days=32)
-    return zones.local_day(moment, spec.timezone, low, zones.midnight(frame.until, spec.timezone) + timedelta(days=1))
+    high = zones.midnight(frame.until, spec.timezone) + timedelta(days=1)
+    return zones.local_day(moment, spec.timezone, low, high, dialect=frame.dialect)
 
 
 def _in_range(frame: Frame, zone: str, *, lookback: timedelta, from_start: bool) -> list[ir.BooleanValue]:
