@@ -87,3 +87,32 @@ def test_the_theme_scale_benchmark_runs_and_reports_its_figures(tmp_path: Path) 
         for figure in ("embed: ", " texts/s", "cluster: ", " themes, ", " unclustered", "sub-themes: ", "total: "):
             assert figure in out, (figure, out)
         assert "peak RSS: " in out, out
+
+
+@pytest.mark.slow
+def test_the_metrics_benchmark_runs_every_tool_and_they_agree(tmp_path: Path) -> None:
+    pytest.importorskip("polars", reason="the bench extra: pip install -e '.[bench]'")
+    out = tmp_path / "out"
+    result = _run([str(BENCH / "metrics_engines.py"), "--events", "20000", "--out", str(out)], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("machine: "), result.stdout
+    assert any(line.startswith("grounded rollup built in") for line in lines), result.stdout
+    rows = [
+        line.split()
+        for line in lines
+        if line.split()[:1] and line.split()[0] in ("dau", "retention", "funnel", "stickiness")
+    ]
+    assert len(rows) == 4 * 6, result.stdout
+    for row in rows:
+        if row[1] != "duckdb-sql":
+            assert "agrees" in row, row  # every tool computes the numbers hand-written DuckDB SQL does
+    assert {row[-1] for row in rows if row[1] == "grounded-rollup" and row[0] != "funnel"} == {
+        "user_days]",
+        "user_day_events]",
+    }
+    assert (out / "events-20000.parquet").exists()  # kept: a second run does not make it again
+    again = _run(
+        [str(BENCH / "metrics_engines.py"), "--events", "20000", "--out", str(out), "--tools", "duckdb-sql"], tmp_path
+    )
+    assert "generated" not in again.stdout

@@ -39,7 +39,7 @@ def test_the_readme_has_the_two_commands_and_ci_runs_the_second() -> None:
     first, second = readme_commands()
     assert first.endswith("grounded demo")
     assert "pip install -e ." in first
-    assert "pip install -e '.[test]'" in second
+    assert "pip install -e '.[test,bench]'" in second
     assert second.endswith("scripts/check")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert second in ci.splitlines(), ".ci/run must run exactly the README's test command"

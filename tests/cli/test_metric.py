@@ -340,3 +340,73 @@ def test_bad_engine_and_source_arguments(with_events: Invoke, tmp_path: Path) ->
     assert "cannot map colour; map: user, account, event, timestamp, properties" in mapping.stderr.replace("\n", " ")
     missing = with_events("metric", "compute", "no_such_metric", ok=False)
     assert missing.exit_code == 3
+
+
+ROLLING_RETENTION = """\
+key: back_within_a_week
+name: Back within a week
+kind: retention
+start: open
+return: open
+clock: rolling
+periods: 1
+backends: [duckdb, oracle]
+"""
+
+
+def test_a_backend_that_cannot_express_a_metric_refuses_it_when_defined(ready: Invoke, tmp_path: Path) -> None:
+    # A rolling clock measures seconds between moments (ExtractEpochSeconds), which Ibis
+    # cannot compile for Oracle; weekly periods truncate to weeks, which it cannot for MySQL.
+    path = _spec(tmp_path, ROLLING_RETENTION)
+    refused = ready("metric", "define", str(path), "--no-check", ok=False)
+    assert refused.exit_code != 0
+    message = " ".join((refused.stderr + refused.stdout).split())
+    assert f"{path} line 1: metric back_within_a_week cannot run on oracle" in message
+    assert "its SQL needs ExtractEpochSeconds" in message
+    assert "duckdb" not in message.split("cannot run on")[1].split(":")[0]
+    assert ready("metric", "list", "--json").json()["total"] == 0  # nothing stored
+    weekly = _spec(tmp_path, "key: opens\nname: Opens\nkind: count\nevent: open\n", "weekly.yaml")
+    mysql = ready("metric", "define", str(weekly), "--no-check", "--backend", "mysql", ok=False)
+    assert "metric opens cannot run on mysql: its SQL needs Unsupported truncate unit DateUnit.WEEK" in " ".join(
+        (mysql.stderr + mysql.stdout).split()
+    )
+    ready("metric", "define", str(weekly), "--no-check", "--backend", "trino", "--backend", "bigquery")
+    assert ready("metric", "list", "--json").json()["total"] == 1
+
+
+def test_the_default_warehouse_is_checked_and_unknown_backends_are_named(ready: Invoke, tmp_path: Path) -> None:
+    location = "oracle://analyst@db.internal/product"  # never connected to: the check compiles only
+    ready("metric", "source", "add", "wh", "--kind", "ibis", "--location", location, "--default")
+    path = _spec(tmp_path, ROLLING_RETENTION.replace("backends: [duckdb, oracle]\n", ""))
+    refused = ready("metric", "define", str(path), "--no-check", ok=False)
+    assert "metric back_within_a_week cannot run on oracle" in " ".join((refused.stderr + refused.stdout).split())
+    unknown = ready("metric", "define", str(path), "--no-check", "--backend", "excel", ok=False)
+    assert "backend 'excel' is not one of:" in unknown.stderr + unknown.stdout
+    typo = _spec(tmp_path, "key: opens\nname: Opens\nkind: count\nevent: open\nbackends: [trino, snowflak]\n", "t.yaml")
+    named = " ".join(ready("metric", "define", str(typo), "--no-check", ok=False).stderr.split())
+    assert f"{typo} line 5: backends backend 'snowflak' is not one of:" in named
+
+
+def test_days_in_a_time_zone_and_the_default_range_follow_it(with_events: Invoke, tmp_path: Path) -> None:
+    late = tmp_path / "late.csv"
+    late.write_text("user_id,account_id,event,timestamp,properties\nu4,B,open,2026-01-14T23:30:00Z,{}\n", "utf-8")
+    with_events("import", "--preset", "usage_events", str(late))
+    spec = "key: daily_opens\nname: Daily opens\nkind: count\nevent: open\nperiod: day\n"
+    with_events("metric", "define", str(_spec(tmp_path, spec + "timezone: Europe/Berlin\n")))
+    berlin = with_events("metric", "compute", "daily_opens", "--json").json()
+    # 23:30 UTC on the 14th is 00:30 on the 15th in Berlin (+01:00 in January): a day of its own
+    assert (berlin["since"], berlin["until"]) == ("2026-01-05", "2026-01-16")
+    assert berlin["answered_from"] == "events"
+    assert [v["value"] for v in berlin["values"]][-2:] == [1.0, 1.0]
+    with_events("metric", "define", str(_spec(tmp_path, spec)))
+    utc = with_events("metric", "compute", "daily_opens", "--json").json()
+    assert utc["until"] == "2026-01-15"
+    assert [v["value"] for v in utc["values"]][-1] == 2.0
+
+
+def test_a_time_zone_that_does_not_exist_is_named_with_its_line(ready: Invoke, tmp_path: Path) -> None:
+    path = _spec(tmp_path, "key: opens\nname: Opens\nkind: count\nevent: open\ntimezone: Europe/Berln\n")
+    refused = " ".join(ready("metric", "define", str(path), "--no-check", ok=False).stderr.split())
+    assert f"{path} line 5: timezone timezone 'Europe/Berln' is not a time zone name" in refused
+    survey = _spec(tmp_path, "key: nps\nname: NPS\nkind: nps\ntimezone: Europe/Berlin\n", "nps.yaml")
+    assert "survey answers are counted by UTC day" in ready("metric", "define", str(survey), ok=False).stderr

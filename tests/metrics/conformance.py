@@ -64,14 +64,16 @@ ACCOUNTS = [
 
 
 def table() -> pa.Table:
+    """The log (and the daylight saving time log below, which no January range reaches)."""
+    rows = [*EVENTS, *DST_EVENTS]
     return pa.table(
         {
-            "event_id": pa.array(range(1, len(EVENTS) + 1), type=pa.int64()),
-            "user_id": pa.array([e[0] for e in EVENTS], type=pa.string()),
-            "account_id": pa.array([e[1] for e in EVENTS], type=pa.string()),
-            "event": pa.array([e[2] for e in EVENTS], type=pa.string()),
-            "occurred_at": pa.array([e[3] for e in EVENTS], type=pa.timestamp("us", tz="UTC")),
-            "properties": pa.array([e[4] or "{}" for e in EVENTS], type=pa.string()),
+            "event_id": pa.array(range(1, len(rows) + 1), type=pa.int64()),
+            "user_id": pa.array([e[0] for e in rows], type=pa.string()),
+            "account_id": pa.array([e[1] for e in rows], type=pa.string()),
+            "event": pa.array([e[2] for e in rows], type=pa.string()),
+            "occurred_at": pa.array([e[3] for e in rows], type=pa.timestamp("us", tz="UTC")),
+            "properties": pa.array([e[4] or "{}" for e in rows], type=pa.string()),
         }
     )
 
@@ -267,3 +269,42 @@ BY_PLAN = {
     ("free", WEEKS[2]): 1.0,
     (None, WEEKS[2]): 1.0,
 }
+
+
+# A daylight saving time change, in Europe/Berlin. On Sunday 2026-03-29 at 01:00 UTC the
+# clocks go from 02:00 CET (+01:00) to 03:00 CEST (+02:00): that Sunday has 23 hours, and
+# from then on local midnight is 22:00 UTC. The range is [2026-03-23, 2026-04-06) in Berlin,
+# two Monday weeks, from 2026-03-22 23:00 UTC to 2026-04-05 22:00 UTC. Its users (v1-v4)
+# appear nowhere else, so their first events are these.
+#
+#   #    user  event  when (UTC)               in Berlin                     Berlin week
+#   D1   v1    open   Sun 03-22 23:30          Mon 03-23 00:30 CET           1 (UTC: before the range)
+#   D2   v2    open   Sun 03-29 00:30          Sun 03-29 01:30 CET           1
+#   D3   v1    open   Sun 03-29 01:30          Sun 03-29 03:30 CEST          1
+#   D4   v3    open   Sun 03-29 22:30          Mon 03-30 00:30 CEST          2 (at +01:00 all year: week 1)
+#   D5   v4    open   Sun 03-29 23:30          Mon 03-30 01:30 CEST          2 (UTC: week 1)
+#   D6   v2    open   Sun 04-05 21:59:59       Sun 04-05 23:59:59 CEST       2 (its last second)
+#   D7   v3    open   Sun 04-05 22:00          Mon 04-06 00:00 CEST          after the range (UTC: week 2)
+#
+# Weekly opens: Berlin 3 (D1 D2 D3) and 3 (D4 D5 D6). In UTC they would be 4 and 2; at a
+# fixed +01:00, 4 and 3. Daily actives in Berlin: 03-23 1 (v1), 03-29 2 (v1 v2), 03-30 2
+# (v3 v4), 04-05 1 (v2), every other day 0. Weekly retention of first opens, one period:
+# week 1's cohort is v1 (D1) and v2 (D2); v1 is back in week 1 (D3), v2 in week 2 (D6):
+# period 0 is 2 of 2, period 1 is 1 of 2 = 50%. Week 2's cohort is v3 (D4) and v4 (D5),
+# whose period 1 (04-06 to 04-12) has not passed by the range's end: no value yet.
+BERLIN = "Europe/Berlin"
+DST_SINCE = date(2026, 3, 23)
+DST_UNTIL = date(2026, 4, 6)
+DST_WEEKS = [date(2026, 3, 23), date(2026, 3, 30)]
+DST_EVENTS = [
+    ("v1", "A", "open", datetime(2026, 3, 22, 23, 30, tzinfo=UTC), None),
+    ("v2", "A", "open", datetime(2026, 3, 29, 0, 30, tzinfo=UTC), None),
+    ("v1", "A", "open", datetime(2026, 3, 29, 1, 30, tzinfo=UTC), None),
+    ("v3", "B", "open", datetime(2026, 3, 29, 22, 30, tzinfo=UTC), None),
+    ("v4", "B", "open", datetime(2026, 3, 29, 23, 30, tzinfo=UTC), None),
+    ("v2", "A", "open", datetime(2026, 4, 5, 21, 59, 59, tzinfo=UTC), None),
+    ("v3", "B", "open", datetime(2026, 4, 5, 22, 0, tzinfo=UTC), None),
+]
+DST_WEEKLY_OPENS = [(DST_WEEKS[0], 3.0), (DST_WEEKS[1], 3.0)]
+DST_DAILY_ACTIVES = {date(2026, 3, 23): 1, date(2026, 3, 29): 2, date(2026, 3, 30): 2, date(2026, 4, 5): 1}
+DST_RETENTION = [(DST_WEEKS[0], 50.0), (DST_WEEKS[1], None)]

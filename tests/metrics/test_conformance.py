@@ -13,8 +13,9 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from grounded.metrics import engine, results
-from grounded.metrics.compile import Frame, compile_spec
+from grounded.metrics import engine, results, rollups
+from grounded.metrics.compile import compile_spec
+from grounded.metrics.frame import Frame
 from grounded.metrics.spec import parse
 from grounded.models.enums import EventSourceKind
 from tests.metrics import conformance as log
@@ -44,15 +45,23 @@ def events_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module", params=["duckdb", "chdb", pytest.param("spark", marks=pytest.mark.slow)])
+@pytest.fixture(
+    scope="module", params=["duckdb", "duckdb-rollup", "chdb", pytest.param("spark", marks=pytest.mark.slow)]
+)
 def events(request: pytest.FixtureRequest, events_file: Path) -> engine.Events:
+    """Each engine over the log; ``duckdb-rollup`` is DuckDB with the activity rollups, so
+    every metric they can answer is answered from them and must give the same numbers."""
     name = request.param
     if not _available(name):
         if os.environ.get("CI"):
             pytest.fail(f"the {name} engine is not installed; CI must run the conformance suite on it")
         pytest.skip(f"the {name} engine is not installed")
-    opened = engine.open_store(EventSourceKind.PARQUET, str(events_file), {}, engine=name)
+    opened = engine.open_store(EventSourceKind.PARQUET, str(events_file), {}, engine=name.removesuffix("-rollup"))
     opened.attach_accounts(log.ACCOUNTS)
+    if name.endswith("-rollup"):
+        path = events_file.with_name("rollup.duckdb")
+        rollups.update(path, kind=EventSourceKind.PARQUET, location=str(events_file), mapping={})
+        assert rollups.attach(opened, path, [str(events_file)]) is None
     return opened
 
 
@@ -60,7 +69,7 @@ def _values(
     events: engine.Events, data: dict[str, Any], since: date = log.SINCE, until: date = log.UNTIL
 ) -> list[results.Value]:
     spec = parse(data)
-    compiled = compile_spec(spec, Frame(events.table, events.dialect, since, until, events.accounts))
+    compiled = compile_spec(spec, Frame(events.table, events.dialect, since, until, events.accounts, events.rollup))
     return results.finish(spec, compiled, events.run, since, until)
 
 
@@ -133,3 +142,28 @@ def test_an_empty_range_gives_zero_counts_and_no_cohorts(events: engine.Events) 
     counts = _values(events, log.spec("count", event="open"), since, until)
     assert [v.value for v in counts] == [0.0, 0.0]
     assert _values(events, log.spec("retention", start="open", periods=1, **{"return": "open"}), since, until) == []
+
+
+def test_weeks_in_a_time_zone_across_a_daylight_saving_change(events: engine.Events) -> None:
+    spec = log.spec("count", event="open", timezone=log.BERLIN)
+    values = _values(events, spec, log.DST_SINCE, log.DST_UNTIL)
+    assert [(v.period_start, v.value) for v in values] == log.DST_WEEKLY_OPENS
+
+
+def test_days_in_a_time_zone_across_a_daylight_saving_change(events: engine.Events) -> None:
+    spec = log.spec("active_users", period="day", timezone=log.BERLIN)
+    values = _values(events, spec, log.DST_SINCE, log.DST_UNTIL)
+    assert len(values) == 14
+    assert {v.period_start: v.value for v in values if v.value} == log.DST_DAILY_ACTIVES
+
+
+def test_retention_in_a_time_zone_across_a_daylight_saving_change(events: engine.Events) -> None:
+    spec = log.spec("retention", start="open", periods=1, timezone=log.BERLIN, **{"return": "open"})
+    found = [(v.period_start, v.value) for v in results.headline(_values(events, spec, log.DST_SINCE, log.DST_UNTIL))]
+    assert found == log.DST_RETENTION
+
+
+def test_the_same_weeks_in_utc_differ(events: engine.Events) -> None:
+    """The working's control: without the zone, D1 falls before the range and D4, D5 in week 1."""
+    values = _values(events, log.spec("count", event="open"), log.DST_SINCE, log.DST_UNTIL)
+    assert [v.value for v in values] == [4.0, 2.0]

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.orm import Session
 
-from grounded.cli import metric_sources, parse
+from grounded.cli import metric_rollup, metric_sources, parse
 from grounded.cli.context import in_workspace
 from grounded.cli.output import done, emit_json, excerpt, fields, page_caption, table, warn
 from grounded.core.pagination import PageParams
@@ -38,16 +38,27 @@ def define(
         bool, typer.Option("--check/--no-check", help="Check event and property names against the event store.")
     ] = True,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; change nothing.")] = False,
+    backend: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--backend",
+            help="A backend the metrics must run on (trino, bigquery, snowflake, postgres, clickhouse, spark, "
+            "duckdb…); repeatable. A metric it cannot express is refused.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add metrics to the catalogue from YAML specs, or bring them up to date. A changed
-    definition makes a new version; earlier results stay attributed to theirs.
+    definition makes a new version; earlier results stay attributed to theirs. Each metric
+    is compiled for the backends it must run on (its backends:, --backend, the default event
+    source's warehouse) and refused, naming the operation, where one cannot express it.
 
-    Example: grounded metric define metrics/
+    Example: grounded metric define metrics/ --backend trino
     """
     loaded = specfiles.load(path)
     outcomes = []
     with in_workspace() as (session, workspace, actor):
+        compute.check_backends(session, workspace, loaded, backend or [])
         if check and any(s.kind in spec_module.EVENT_KINDS for s, _ in loaded):
             _check_events(session, workspace, loaded)
         for (metric, status), (_, where) in zip(
@@ -211,10 +222,18 @@ TableOption = Annotated[str, typer.Option(help="The events table, with --engine.
 SourceOption = Annotated[str | None, typer.Option(help="A named event source of the workspace (default: its default).")]
 
 
-def _target(engine: str | None, table_name: str, source: str | None) -> compute.Target:
+NoRollup = Annotated[
+    bool, typer.Option("--no-rollup", help="Read the events even where the activity rollups could answer.")
+]
+
+
+def _target(
+    engine: str | None, table_name: str, source: str | None, *, workspace: Workspace, rollup: bool = True
+) -> compute.Target:
     if engine and "://" in engine and source:
         raise InvalidInput("an engine URL reads its own table: give --engine URL or --source, not both", field="engine")
-    return compute.Target(source=source, engine=engine, table=table_name)
+    folder = metric_rollup.rollups_dir(workspace.slug) if rollup else None
+    return compute.Target(source=source, engine=engine, table=table_name, rollups=folder)
 
 
 @app.command("compute")
@@ -228,6 +247,7 @@ def compute_(
     detail: Annotated[
         bool, typer.Option("--detail", help="Also show the detail: funnel steps, retention periods, percentiles.")
     ] = False,
+    no_rollup: NoRollup = False,
     as_json: JsonOption = False,
 ) -> None:
     """Compute a metric from the events (or survey answers) and keep its values.
@@ -236,9 +256,8 @@ def compute_(
     """
     start, end = parse.day(since, option="since"), parse.day(until, option="until")
     with in_workspace() as (session, workspace, _):
-        result = compute.compute(
-            session, workspace, key, since=start, until=end, target=_target(engine, table_name, source)
-        )
+        target = _target(engine, table_name, source, workspace=workspace, rollup=not no_rollup)
+        result = compute.compute(session, workspace, key, since=start, until=end, target=target)
         version = result.metric.version
     if as_json:
         emit_json(
@@ -247,6 +266,7 @@ def compute_(
                 "version": version,
                 "kind": result.spec.kind.value,
                 "engine": result.engine,
+                "answered_from": result.answered_from,
                 "since": result.since.isoformat(),
                 "until": result.until.isoformat(),
                 "seconds": round(result.seconds, 3),
@@ -330,9 +350,8 @@ def chart(
         raise InvalidInput(f"{out}: write a chart as .svg or .png", field="out")
     start, end = parse.day(since, option="since"), parse.day(until, option="until")
     with in_workspace() as (session, workspace, _):
-        result = compute.compute(
-            session, workspace, key, since=start, until=end, target=_target(engine, table_name, source)
-        )
+        target = _target(engine, table_name, source, workspace=workspace, rollup=True)
+        result = compute.compute(session, workspace, key, since=start, until=end, target=target)
     charts.save(charts.draw(result.spec, result.values), out)
     done(f"Wrote {out} ({result.spec.kind.value}, {result.since} to {result.until}).")
 
@@ -388,3 +407,4 @@ def values(
 
 # `grounded metric source …`, kept in its own module.
 app.add_typer(metric_sources.app, name="source")
+app.command("rollup")(metric_rollup.rollup)

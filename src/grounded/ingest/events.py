@@ -114,6 +114,7 @@ class EventWriter:
     def __init__(self, context: Context) -> None:
         self.options, self.mapping = context.options, context.mapping
         self.notes: list[str] = []
+        self.written = 0
 
     def start(self, session: Session, workspace: Workspace, source: Source | None) -> None:
         if self.options.data_dir is None:
@@ -170,12 +171,31 @@ class EventWriter:
         temporary = path.with_suffix(".part")
         pq.write_table(table, temporary, compression="zstd", row_group_size=262_144)
         temporary.replace(path)
+        self.written += 1
 
     def resolve_quarantine(self, session: Session, source: Source) -> int:
         return 0  # events are known by their content, which a fixed row changes
 
     def finish(self, report: Any, stats: dict[str, Any]) -> None:
-        return None
+        """Roll the new parts up (only the days they touch). The events are stored either
+        way: a rollup that could not be updated is stale, is not used, and says so."""
+        if not self.written:
+            return
+        from grounded.errors import GroundedError
+        from grounded.metrics import rollups
+
+        folder = self.directory.parent / "rollups"
+        try:
+            done = rollups.update(
+                rollups.path_for(folder, STORE_NAME),
+                kind=EventSourceKind.PARQUET,
+                location=str(self.directory / "*.parquet"),
+                mapping={},
+            )
+        except GroundedError as error:
+            report.notes.append(f"the activity rollup was not updated ({error}); run: grounded metric rollup")
+            return
+        report.notes.append(f"activity rollup updated: {done.days} day(s) recomputed")
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

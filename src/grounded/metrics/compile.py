@@ -7,30 +7,38 @@ filter or breakdown names an account field, a table of accounts (``account_key``
 step (``metrics.results``) turns into values: the engine does the scanning and grouping,
 Python only reshapes a few thousand rows (filling empty periods, running totals).
 
-Timestamps are compared as given; periods are UTC days, weeks starting on the spec's
-weekday, and calendar months.
+Timestamps are compared as given; periods are days, weeks starting on the spec's weekday,
+and calendar months, in the spec's time zone (UTC unless it says otherwise). A frame that has
+the activity rollups answers from them what they can answer (``rollup_plan``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import ibis
-import ibis.expr.types as ir
 
-from grounded.metrics import dialects, periods
+from grounded.metrics import periods, rollup_plan, sequences
+from grounded.metrics.frame import (
+    Compiled,
+    Frame,
+    by_names,
+    latest,
+    local_day,
+    prepared,
+    set_condition,
+    tally,
+    whole_seconds,
+)
 from grounded.metrics.spec import (
     ActiveUsers,
     Adoption,
-    Base,
     Clock,
     Cohort,
     Count,
-    Entry,
-    EventSet,
     FailureRate,
     Funnel,
     Retention,
@@ -41,135 +49,31 @@ from grounded.metrics.spec import (
     Unique,
 )
 
-#: The columns every event table must have, and the ones it may have.
-REQUIRED = ("user_id", "event", "occurred_at")
-OPTIONAL = ("account_id", "properties")
-
-
-@dataclass(frozen=True)
-class Frame:
-    """What a metric is computed over: the events, the accounts, the engine's dialect and
-    the range of days [since, until)."""
-
-    events: ir.Table
-    dialect: str
-    since: date
-    until: date
-    accounts: ir.Table | None = None
-
-
-@dataclass(frozen=True)
-class Compiled:
-    """An expression and how to read its rows. ``shape`` names the finishing step."""
-
-    expr: ir.Table
-    shape: str
-    by: list[str]
-    extra: dict[str, Any] = field(default_factory=dict)
-
 
 def compile_spec(spec: Spec, frame: Frame) -> Compiled:
+    """The metric's expression: from the rollups when the frame has them and they answer
+    it (the same numbers, from far fewer rows), else from the events."""
     builder = _BUILDERS.get(type(spec))
     if builder is None:
         raise ValueError(f"metric kind {spec.kind} is not computed from events")
+    if frame.rollup is not None and rollup_plan.refusal(spec) is None:
+        name = rollup_plan.table_for(spec)
+        compiled = builder(spec, replace(frame, events=frame.rollup.table(name), rollup=None, from_rollup=name))
+        return replace(compiled, source=f"rollup {name}")
     return builder(spec, frame)
-
-
-def _moment(day: date) -> ir.TimestampScalar:
-    return ibis.timestamp(datetime(day.year, day.month, day.day, tzinfo=UTC))
-
-
-def whole_seconds(moment: ir.TimestampValue) -> ir.IntegerValue:
-    """Whole seconds since 1970: engines disagree on fractions (DuckDB keeps them, ClickHouse
-    and Spark drop them), so every engine drops them."""
-    return moment.epoch_seconds().cast("float64").floor().cast("int64")
-
-
-def _by_names(spec: Base) -> list[str]:
-    return [f"by_{i}" for i in range(len(spec.by))]
-
-
-def _field(table: ir.Table, name: str, dialect: str) -> ir.Value:
-    if name.startswith("account."):
-        return table[f"acct_{name.removeprefix('account.')}"]
-    return dialects.property_of(table, name.removeprefix("properties."), dialect)
-
-
-def _matches(table: ir.Table, wanted: dict[str, Any], dialect: str) -> ir.BooleanValue | None:
-    conditions = []
-    for name, value in wanted.items():
-        column = _field(table, name, dialect)
-        if isinstance(value, list):
-            conditions.append(column.isin([dialects.literal_text(v) for v in value]))
-        else:
-            conditions.append(column == dialects.literal_text(value))
-    if not conditions:
-        return None
-    combined = conditions[0]
-    for condition in conditions[1:]:
-        combined = combined & condition
-    return combined
-
-
-def set_condition(table: ir.Table, events: EventSet, dialect: str) -> ir.BooleanValue:
-    """Whether an event is one of the set's (its name and its property filters)."""
-    condition = table.event.isin(events.events) if len(events.events) > 1 else table.event == events.events[0]
-    narrowed = _matches(table, events.where, dialect)
-    return condition if narrowed is None else condition & narrowed
-
-
-def prepared(
-    spec: Base,
-    frame: Frame,
-    *,
-    names: list[str] | None = None,
-    lookback: timedelta = timedelta(0),
-    from_start: bool = False,
-) -> ir.Table:
-    """The events a metric reads: in range (from ``since - lookback``, or all before
-    ``until`` with ``from_start``), of the given names, passing the spec's filters, with
-    ``ts``, ``day``, ``period`` and one ``by_i`` column per breakdown."""
-    table = frame.events
-    account_fields = {n.removeprefix("account.") for n in [*spec.where, *spec.by] if n.startswith("account.")}
-    conditions: list[ir.BooleanValue] = [table.occurred_at < _moment(frame.until)]
-    if not from_start:
-        start = datetime(frame.since.year, frame.since.month, frame.since.day, tzinfo=UTC) - lookback
-        conditions.append(table.occurred_at >= ibis.timestamp(start))
-    if names:
-        conditions.append(table.event.isin(sorted(names)) if len(names) > 1 else table.event == names[0])
-    table = table.filter(*conditions)
-    if account_fields:
-        if frame.accounts is None:
-            raise ValueError("this metric filters or breaks down by account fields but no accounts were given")
-        accounts = frame.accounts.select(
-            "account_key", *[frame.accounts[f].name(f"acct_{f}") for f in sorted(account_fields)]
-        )
-        table = table.left_join(accounts, table.account_id == accounts.account_key).drop("account_key")
-    narrowed = _matches(table, spec.where, frame.dialect)
-    if narrowed is not None:
-        table = table.filter(narrowed)
-    day = table.occurred_at.date()
-    columns: dict[str, ir.Value] = {
-        "ts": table.occurred_at,
-        "day": day,
-        "period": periods.expression(day, spec.period, spec.week_start),
-    }
-    for name, by in zip(_by_names(spec), spec.by, strict=True):
-        columns[name] = _field(table, by, frame.dialect).cast("string")
-    return table.mutate(**columns)
 
 
 def _count(spec: Count, frame: Frame) -> Compiled:
     events = prepared(spec, frame, names=spec.events)
-    by = _by_names(spec)
-    expr = events.group_by(["period", *by]).aggregate(value=events.count())
+    by = by_names(spec)
+    expr = events.group_by(["period", *by]).aggregate(value=tally(events))
     return Compiled(expr, "series", by, {"fill": 0})
 
 
 def _unique(spec: Unique | ActiveUsers, frame: Frame, names: list[str] | None, actor: str) -> Compiled:
     events = prepared(spec, frame, names=names)
     events = events.filter(events[actor].notnull())
-    by = _by_names(spec)
+    by = by_names(spec)
     expr = events.group_by(["period", *by]).aggregate(value=events[actor].nunique())
     return Compiled(expr, "series", by, {"fill": 0})
 
@@ -181,7 +85,7 @@ def _rolling_active(spec: ActiveUsers, frame: Frame) -> Compiled:
     day's count (gaps and islands: no day × user cross product)."""
     n = spec.rolling_days or 1
     actor = spec.of.column
-    by = _by_names(spec)
+    by = by_names(spec)
     events = prepared(spec, frame, names=spec.events, lookback=timedelta(days=n - 1))
     events = events.filter(events[actor].notnull())
     days = events.select(actor, *by, "day").distinct()
@@ -207,7 +111,7 @@ def _adoption(spec: Adoption, frame: Frame) -> Compiled:
     active = set_condition(events, spec.active, frame.dialect) if spec.active else ibis.literal(True)
     used = set_condition(events, spec.feature, frame.dialect)
     events = events.mutate(is_active=ibis.ifelse(active, 1, 0), is_used=ibis.ifelse(active & used, 1, 0))
-    by = _by_names(spec)
+    by = by_names(spec)
     each = events.group_by(["period", *by, actor]).aggregate(
         is_active=events.is_active.max(), is_used=events.is_used.max()
     )
@@ -220,7 +124,7 @@ def _failure_rate(spec: FailureRate, frame: Frame) -> Compiled:
     events = prepared(spec, frame, names=names)
     attempt = set_condition(events, spec.attempts, frame.dialect)
     failure = set_condition(events, spec.failures, frame.dialect)
-    by = _by_names(spec)
+    by = by_names(spec)
     expr = events.group_by(["period", *by]).aggregate(
         attempts=ibis.ifelse(attempt, 1, 0).sum(), failures=ibis.ifelse(failure, 1, 0).sum()
     )
@@ -229,7 +133,7 @@ def _failure_rate(spec: FailureRate, frame: Frame) -> Compiled:
 
 def _stickiness(spec: Stickiness, frame: Frame) -> Compiled:
     actor = spec.of.column
-    by = _by_names(spec)
+    by = by_names(spec)
     events = prepared(spec, frame, names=spec.events)
     events = events.filter(events[actor].notnull())
     days = events.select("period", *by, actor, "day").distinct()
@@ -240,12 +144,13 @@ def _stickiness(spec: Stickiness, frame: Frame) -> Compiled:
 
 def _retention(spec: Retention, frame: Frame) -> Compiled:
     actor = spec.of.column
-    by = _by_names(spec)
+    by = by_names(spec)
     starts = prepared(spec, frame, names=spec.start.events, from_start=True)
     starts = starts.filter(set_condition(starts, spec.start, frame.dialect), starts[actor].notnull())
     if spec.cohort is Cohort.FIRST:
         first = starts.group_by([actor, *by]).aggregate(cohort_ts=starts.ts.min())
-        cohorts = first.mutate(cohort=periods.expression(first.cohort_ts.date(), spec.period, spec.week_start))
+        cohort_day = local_day(first.cohort_ts, spec, frame)
+        cohorts = first.mutate(cohort=periods.expression(cohort_day, spec.period, spec.week_start))
     else:
         cohorts = starts.group_by([actor, *by, starts.period.name("cohort")]).aggregate(cohort_ts=starts.ts.min())
     cohorts = cohorts.filter(cohorts.cohort >= periods.start_of(frame.since, spec.period, spec.week_start))
@@ -255,7 +160,7 @@ def _retention(spec: Retention, frame: Frame) -> Compiled:
         # One row per user and period they came back in: the latest moment in it is enough
         # to know whether they came back after starting.
         back = returns.group_by([returns[actor].name("who"), returns.period.name("back")]).aggregate(
-            last=returns.ts.max()
+            last=latest(returns).max()
         )
         joined = cohorts.join(
             back,
@@ -276,81 +181,9 @@ def _retention(spec: Retention, frame: Frame) -> Compiled:
         furthest = joined.group_by([actor, *by, "cohort"]).aggregate(offset=joined.offset.max())
         hits = furthest.mutate(offset=ibis.least(furthest.offset, spec.periods))
     counts = hits.group_by(["cohort", *by, "offset"]).aggregate(users=hits.count())
-    return Compiled(counts, "retention", by, {"sizes": sizes})
-
-
-def _funnel(spec: Funnel, frame: Frame) -> Compiled:
-    actor = spec.of.column
-    by = _by_names(spec)
-    window = ibis.interval(seconds=spec.window_seconds)
-    sets = [*spec.steps, *([spec.exclude] if spec.exclude else [])]
-    events = prepared(spec, frame, names=sorted({e for s in sets for e in s.events}))
-    events = events.filter(events[actor].notnull())
-    first = events.filter(set_condition(events, spec.steps[0], frame.dialect))
-    if spec.entry is Entry.FIRST:
-        # Each one's first step 1 in the range, and its breakdown values at that moment.
-        ranked = first.mutate(
-            rank=ibis.row_number().over(
-                ibis.window(group_by=first[actor], order_by=[first.ts, *[first[b] for b in by]])
-            )
-        )
-        attempts = ranked.filter(ranked["rank"] == 0).select(actor, *by, t1=ranked.ts, period=ranked.period)
-    else:
-        attempts = first.select(actor, *by, t1=first.ts, period=first.period).distinct()
-    reached = attempts.mutate(t_1=attempts.t1)
-    keys = [actor, *by, "t1", "period"]
-    for number, step in enumerate(spec.steps[1:], start=2):
-        chosen = events.filter(set_condition(events, step, frame.dialect))
-        chosen = chosen.select(who=chosen[actor], at=chosen.ts)
-        previous = reached[f"t_{number - 1}"]
-        joined = reached.left_join(
-            chosen,
-            [reached[actor] == chosen.who, chosen.at >= previous, chosen.at <= reached.t1 + window],
-        )
-        carried = [f"t_{k}" for k in range(1, number)]
-        reached = joined.group_by([*keys, *carried]).aggregate(**{f"t_{number}": joined.at.min()})
-    last = len(spec.steps)
-    if spec.exclude is not None:
-        excluded = events.filter(set_condition(events, spec.exclude, frame.dialect))
-        excluded = excluded.select(who=excluded[actor], at=excluded.ts)
-        end = ibis.coalesce(reached[f"t_{last}"], reached.t1 + window)
-        reached = reached.anti_join(
-            excluded, [reached[actor] == excluded.who, excluded.at >= reached.t1, excluded.at <= end]
-        )
-    flags = {f"s_{k}": ibis.ifelse(reached[f"t_{k}"].notnull(), 1, 0) for k in range(1, last + 1)}
-    each = reached.group_by([actor, *by, "period"]).aggregate(**{k: v.max() for k, v in flags.items()})
-    expr = each.group_by(["period", *by]).aggregate(**{k: each[k].sum() for k in flags})
-    names = [" → ".join(s.events) for s in spec.steps]
-    return Compiled(expr, "funnel", by, {"steps": names, "window": spec.window_seconds})
-
-
-def _time_to_complete(spec: TimeToComplete, frame: Frame) -> Compiled:
-    actor = spec.of.column
-    by = _by_names(spec)
-    window = ibis.interval(seconds=spec.window_seconds)
-    events = prepared(spec, frame, names=sorted(set(spec.start.events) | set(spec.finish.events)))
-    events = events.filter(events[actor].notnull())
-    starts = events.filter(set_condition(events, spec.start, frame.dialect))
-    starts = starts.group_by([actor, *by, "period"]).aggregate(t1=starts.ts.min())
-    finishes = events.filter(set_condition(events, spec.finish, frame.dialect))
-    finishes = finishes.select(who=finishes[actor], at=finishes.ts)
-    joined = starts.left_join(
-        finishes, [starts[actor] == finishes.who, finishes.at >= starts.t1, finishes.at <= starts.t1 + window]
-    )
-    done = joined.group_by([actor, *by, "period", "t1"]).aggregate(t2=joined.at.min())
-    started = done.group_by(["period", *by]).aggregate(started=done.count())
-    done = done.filter(done.t2.notnull())
-    done = done.mutate(seconds=whole_seconds(done.t2) - whole_seconds(done.t1))
-    group = ["period", *by]
-    ordered = ibis.window(group_by=[done[g] for g in group], order_by=[done.seconds, done[actor]])
-    everyone = ibis.window(group_by=[done[g] for g in group])
-    done = done.mutate(rank=ibis.row_number().over(ordered) + 1, n=done.seconds.count().over(everyone))
-    picks = {
-        f"p{p}": ibis.ifelse(done["rank"] == (done.n * p + 99) // 100, done.seconds, ibis.null("int64")).max()
-        for p in spec.percentiles
-    }
-    summary = done.group_by(group).aggregate(completed=done.count(), **picks)
-    return Compiled(summary, "durations", by, {"started": started, "percentiles": spec.percentiles})
+    # One query, so the events are read once: the cohort sizes ride along as period -1.
+    sized = sizes.select("cohort", *by, offset=ibis.literal(-1, "int64"), users=sizes.size)
+    return Compiled(counts.union(sized.select(*counts.columns), distinct=False), "retention", by)
 
 
 def _unique_of(spec: Unique, frame: Frame) -> Compiled:
@@ -369,8 +202,8 @@ _BUILDERS: dict[type, Callable[[Any, Frame], Compiled]] = {
     ActiveUsers: _active,
     Adoption: _adoption,
     Retention: _retention,
-    Funnel: _funnel,
+    Funnel: sequences.funnel,
     Stickiness: _stickiness,
     FailureRate: _failure_rate,
-    TimeToComplete: _time_to_complete,
+    TimeToComplete: sequences.time_to_complete,
 }

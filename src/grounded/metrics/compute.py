@@ -12,14 +12,26 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from grounded.errors import InvalidInput
-from grounded.metrics import catalogue, engine, event_sources, expression, periods, results, surveys
-from grounded.metrics.compile import Frame, compile_spec
+from grounded.metrics import (
+    catalogue,
+    engine,
+    event_sources,
+    expression,
+    periods,
+    results,
+    rollup_plan,
+    rollups,
+    surveys,
+)
+from grounded.metrics.compile import compile_spec
+from grounded.metrics.frame import Frame
 from grounded.metrics.results import Value
 from grounded.metrics.spec import EVENT_KINDS, Base, Derived, Ratio, Spec, Survey, from_stored
 from grounded.models import Account, Metric, Workspace
@@ -36,6 +48,8 @@ class Computation:
     engine: str
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    #: "events", or the activity rollup table that answered ("rollup user_days").
+    answered_from: str = "events"
 
     def headline(self) -> list[Value]:
         return results.headline(self.values)
@@ -49,6 +63,8 @@ class Target:
     source: str | None = None
     engine: str | None = None
     table: str = "events"
+    #: Where the workspace keeps its activity rollups; None reads the events only.
+    rollups: Path | None = None
 
     @property
     def url(self) -> str | None:
@@ -90,6 +106,10 @@ def open_events(session: Session, workspace: Workspace, target: Target) -> engin
             events = engine.open_store(
                 source.kind, source.location, source.column_mapping, engine=target.engine or "duckdb"
             )
+            if target.rollups is not None and rollups.supported(source.kind):
+                path = rollups.path_for(target.rollups, source.name)
+                note = rollups.attach(events, path, rollups.files_of(source.location))
+                events.notes.extend([note] if note else [])
     events.attach_accounts(_accounts(session, workspace))
     return events
 
@@ -138,7 +158,7 @@ def _range(
 ) -> tuple[date, date, list[str]]:
     notes = []
     if since is None or until is None:
-        span = events.span() if events is not None else None
+        span = events.span(spec.timezone) if events is not None else None
         if span is None:
             raise InvalidInput("there are no events to compute from; give --since and --until or import events")
         if since is None:
@@ -168,7 +188,7 @@ def _compute(
     if spec.kind in EVENT_KINDS:
         events = _events(session, workspace, target, opened)
         start, end, notes = _range(events, since, until, spec)
-        frame = Frame(events.table, events.dialect, start, end, events.accounts)
+        frame = Frame(events.table, events.dialect, start, end, events.accounts, rollup=events.rollup)
         try:
             compiled = compile_spec(spec, frame)
             values = results.finish(spec, compiled, events.run, start, end)
@@ -179,7 +199,8 @@ def _compute(
                 f"metric {metric.key} could not be computed on {events.describe}: "
                 f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
             ) from None
-        return Computation(metric, spec, values, start, end, events.dialect, notes=notes)
+        notes = [*notes, *events.notes, *_rollup_notes(spec, compiled.source, events)]
+        return Computation(metric, spec, values, start, end, events.dialect, notes=notes, answered_from=compiled.source)
     if isinstance(spec, Survey):
         start, end, notes = surveys.range_of(session, workspace, spec, since, until)
         values = surveys.values(session, workspace, spec, start, end)
@@ -211,7 +232,18 @@ def _compute(
     values = _combine(spec, {name: part.headline() for name, part in parts.items()})
     engines = sorted({part.engine for part in parts.values()})
     notes = sorted({note for part in parts.values() for note in part.notes})
-    return Computation(metric, spec, values, first.since, first.until, "+".join(engines), notes=notes)
+    answered = "+".join(sorted({part.answered_from for part in parts.values()}))
+    return Computation(
+        metric, spec, values, first.since, first.until, "+".join(engines), notes=notes, answered_from=answered
+    )
+
+
+def _rollup_notes(spec: Spec, source: str, events: engine.Events) -> list[str]:
+    if source != "events":
+        return [f"answered from the activity {source}"]
+    if events.rollup is not None:
+        return [f"computed from the events, not the rollup: {rollup_plan.refusal(spec)}"]
+    return []
 
 
 def _combine(spec: Ratio | Derived, parts: dict[str, list[Value]]) -> list[Value]:
@@ -237,12 +269,18 @@ def _combine(spec: Ratio | Derived, parts: dict[str, list[Value]]) -> list[Value
 
 def sql(session: Session, workspace: Workspace, ref: str, *, dialect: str, since: date, until: date) -> list[str]:
     """The SQL a metric compiles to for a dialect (compile only: no engine is opened)."""
-    import ibis
 
     metric = catalogue.get(session, workspace, ref)
     spec = spec_of(metric)
     if spec.kind not in EVENT_KINDS:
         raise InvalidInput(f"metric {metric.key} is a {spec.kind.value} metric; it has no event SQL")
+    return compile_sql(spec, abstract_frame(dialect, since, until), dialect)
+
+
+def abstract_frame(dialect: str, since: date, until: date) -> Frame:
+    """Events and accounts as named tables of grounded's columns, for compiling only."""
+    import ibis
+
     events = ibis.table(
         {
             "user_id": "string",
@@ -264,7 +302,7 @@ def sql(session: Session, workspace: Workspace, ref: str, *, dialect: str, since
         },
         name="accounts",
     )
-    return compile_sql(spec, Frame(events, dialect, since, until, accounts), dialect)
+    return Frame(events, dialect, since, until, accounts)
 
 
 def compile_sql(spec: Spec, frame: Frame, dialect: str) -> list[str]:
@@ -279,3 +317,23 @@ def compile_sql(spec: Spec, frame: Frame, dialect: str) -> list[str]:
             f"metric {spec.key} cannot be expressed in {dialect}: "
             f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
         ) from None
+
+
+def check_backends(session: Session, workspace: Workspace, loaded: list[tuple[Spec, str]], named: list[str]) -> None:
+    """Refuse specs a backend they must run on cannot express: the backends named, each
+    spec's own, and the default event source's warehouse (InvalidInput listing them all)."""
+    from grounded.metrics import backends
+
+    wanted = []
+    for name in named:
+        try:
+            backends.dialect_of(name)
+        except ValueError as error:
+            raise InvalidInput(str(error), field="backend") from None
+        wanted.append(name.strip().lower())
+    source = event_sources.default(session, workspace)
+    if source is not None and source.kind is EventSourceKind.IBIS:
+        wanted.extend([found] if (found := backends.of_url(source.location)) else [])
+    problems = backends.refusals(loaded, wanted)
+    if problems:
+        raise InvalidInput("; ".join(problems))

@@ -54,6 +54,16 @@ def _snowflake_json(document: str, key: str) -> str:  # type: ignore[empty-body]
     """Snowflake: the value of a key as text."""
 
 
+@ibis.udf.scalar.builtin(name="epoch_us")  # type: ignore[untyped-decorator]
+def duckdb_epoch_us(moment: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
+    """DuckDB: microseconds since 1970, the stored value (no calendar: see ``zones``)."""
+
+
+@ibis.udf.scalar.builtin(name="make_date")  # type: ignore[untyped-decorator]
+def duckdb_make_date(days: dt.int32) -> dt.date:
+    """DuckDB: the date that many days after 1970-01-01."""
+
+
 def _clickhouse(document: ir.StringValue, name: str) -> ir.StringValue:
     raw = _clickhouse_raw(document, name)
     text = _clickhouse_string(document, name)

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import glob
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
 
 from grounded.errors import InvalidInput
-from grounded.metrics.compile import OPTIONAL, REQUIRED
+from grounded.metrics.frame import OPTIONAL, REQUIRED
 from grounded.models.enums import EventSourceKind
 
 #: grounded's column names and the mapping keys that rename to them.
@@ -59,34 +60,37 @@ class Events:
     accounts: ir.Table | None = None
     #: How this engine takes the workspace's accounts (a table it can join).
     load_accounts: Callable[[Any], ir.Table] | None = None
-    _span: tuple[tuple[date, date] | None] | None = None
+    #: The activity rollups, open and up to date (``metrics.rollups.attach``).
+    rollup: Any = None
+    #: What the reader should know about how the events were read (a stale rollup).
+    notes: list[str] = field(default_factory=list)
+    _span: tuple[tuple[Any, Any] | None] | None = None
 
     def attach_accounts(self, rows: Sequence[dict[str, Any]]) -> None:
         data = accounts_data(rows)
         self.accounts = self.load_accounts(data) if self.load_accounts else ibis.memtable(data)
 
-    def span(self) -> tuple[date, date] | None:
-        """The first day with events and the day after the last, or None when empty (read
-        once: a derived metric asks for each metric it combines)."""
+    def span(self, zone: str = "UTC") -> tuple[date, date] | None:
+        """The first day with events and the day after the last, in the time zone, or None
+        when empty (the moments are read once: a derived metric asks for each of its parts)."""
         if self._span is None:
-            self._span = (self._read_span(),)
-        return self._span[0]
-
-    def _read_span(self) -> tuple[date, date] | None:
-        rows = self.run(self.table.aggregate(first=self.table.occurred_at.min(), last=self.table.occurred_at.max()))
-        first, last = rows[0]["first"], rows[0]["last"]
-        if first is None or last is None:
+            rows = self.run(self.table.aggregate(first=self.table.occurred_at.min(), last=self.table.occurred_at.max()))
+            first, last = rows[0]["first"], rows[0]["last"]
+            self._span = (None if first is None or last is None else (first, last),)
+        if self._span[0] is None:
             return None
-        return _day(first), _day(last) + timedelta(days=1)
+        first, last = self._span[0]
+        return _day(first, zone), _day(last, zone) + timedelta(days=1)
 
     def names(self, limit: int = 10_000) -> set[str]:
         rows = self.run(self.table.select("event").distinct().limit(limit))
         return {str(r["event"]) for r in rows}
 
 
-def _day(value: Any) -> date:
+def _day(value: Any, zone: str = "UTC") -> date:
     if isinstance(value, datetime):
-        return (value.astimezone(UTC) if value.tzinfo else value).date()
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return moment.astimezone(UTC if zone in ("UTC", "Etc/UTC") else ZoneInfo(zone)).date()
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])

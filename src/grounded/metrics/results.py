@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from grounded.metrics import periods
-from grounded.metrics.compile import Compiled
+from grounded.metrics.frame import Compiled
 from grounded.metrics.spec import Base, Period, Retention
 
 Rows = list[dict[str, Any]]
@@ -69,7 +69,9 @@ def finish(spec: Base, compiled: Compiled, execute: Execute, since: date, until:
     rows = execute(compiled.expr)
     if compiled.shape == "retention":
         assert isinstance(spec, Retention)
-        return _retention(spec, compiled, rows, execute(compiled.extra["sizes"]), until)
+        sizes = [{**row, "size": row["users"]} for row in rows if int(row["offset"]) == -1]
+        counts = [row for row in rows if int(row["offset"]) >= 0]
+        return _retention(spec, compiled, counts, sizes, until)
     if compiled.shape == "durations":
         return _durations(spec, compiled, rows, execute(compiled.extra["started"]))
     return _SHAPES[compiled.shape](spec, compiled, rows, since, until)

@@ -107,9 +107,11 @@ class Base(BaseModel):
     owner: str | None = Field(default=None, max_length=200)
     period: Period = Period.WEEK
     week_start: Weekday = Weekday.MONDAY
-    timezone: Literal["UTC"] = "UTC"
+    timezone: str = Field(default="UTC", description="an IANA zone: days, weeks and months start at its midnight")
     where: dict[str, str | int | float | bool | list[str | int | float | bool]] = Field(default_factory=dict)
     by: list[str] = Field(default_factory=list, max_length=3)
+    #: Backends the metric must run on: checked when it is defined (``metrics.backends``).
+    backends: list[str] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="before")
     @classmethod
@@ -119,6 +121,22 @@ class Base(BaseModel):
             data = {**data, "events": _events(data["event"])}
             del data["event"]
         return data
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from grounded.metrics import zones
+
+        return zones.check(value)
+
+    @field_validator("backends")
+    @classmethod
+    def _known_backends(cls, value: list[str]) -> list[str]:
+        from grounded.metrics import backends
+
+        for name in value:
+            backends.dialect_of(name)
+        return sorted({name.strip().lower() for name in value})
 
     @field_validator("where")
     @classmethod
@@ -157,8 +175,12 @@ class Base(BaseModel):
         return {name.removeprefix("properties.") for name in names if name.startswith("properties.")}
 
     def definition(self) -> dict[str, Any]:
-        """What is stored as the catalogue's definition: everything but the header."""
-        return self.model_dump(mode="json", exclude=set(HEADER), exclude_defaults=False)
+        """What is stored as the catalogue's definition: everything but the header and the
+        backends it must run on (a check when it is defined, not part of its meaning)."""
+        return self.model_dump(mode="json", exclude=self._not_stored(), exclude_defaults=False)
+
+    def _not_stored(self) -> set[str]:
+        return {*HEADER, "backends"}
 
 
 def _field_name(name: str, where: str) -> None:
@@ -299,7 +321,7 @@ class Retention(Base):
         return [self.start, self.return_]
 
     def definition(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude=set(HEADER), by_alias=True)
+        return self.model_dump(mode="json", exclude=self._not_stored(), by_alias=True)
 
 
 class Entry(StrEnum):
@@ -413,6 +435,13 @@ class Survey(Base):
 
     survey: str | None = Field(default=None, description="only answers whose survey attribute is this")
     score_attribute: str = "score"
+
+    @field_validator("timezone")
+    @classmethod
+    def _utc_only(cls, value: str) -> str:
+        if value not in ("UTC", "Etc/UTC"):
+            raise ValueError(f"survey answers are counted by UTC day; leave timezone out (got '{value}')")
+        return value
 
     @field_validator("by")
     @classmethod

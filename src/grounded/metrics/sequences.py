@@ -1,0 +1,90 @@
+"""Metrics of event sequences: funnels (ordered steps within a window) and time to complete
+(from a start to the first finish after it). Both read each event's moment, so neither is
+answered from the rollups."""
+
+from __future__ import annotations
+
+import ibis
+
+from grounded.metrics import periods
+from grounded.metrics.frame import Compiled, Frame, by_names, local_day, prepared, set_condition, whole_seconds
+from grounded.metrics.spec import Entry, Funnel, TimeToComplete
+
+
+def funnel(spec: Funnel, frame: Frame) -> Compiled:
+    actor = spec.of.column
+    by = by_names(spec)
+    window = ibis.interval(seconds=spec.window_seconds)
+    sets = [*spec.steps, *([spec.exclude] if spec.exclude else [])]
+    events = prepared(spec, frame, names=sorted({e for s in sets for e in s.events}))
+    events = events.filter(events[actor].notnull())
+    first = events.filter(set_condition(events, spec.steps[0], frame.dialect))
+    if spec.entry is Entry.FIRST and not by:
+        # Each one's first step 1 in the range: a grouping, cheaper than ranking every step 1.
+        earliest = first.group_by(actor).aggregate(t1=first.ts.min())
+        period = periods.expression(local_day(earliest.t1, spec, frame), spec.period, spec.week_start)
+        attempts = earliest.mutate(period=period)
+    elif spec.entry is Entry.FIRST:
+        # Each one's first step 1 in the range, and its breakdown values at that moment.
+        ranked = first.mutate(
+            rank=ibis.row_number().over(
+                ibis.window(group_by=first[actor], order_by=[first.ts, *[first[b] for b in by]])
+            )
+        )
+        attempts = ranked.filter(ranked["rank"] == 0).select(actor, *by, t1=ranked.ts, period=ranked.period)
+    else:
+        attempts = first.select(actor, *by, t1=first.ts, period=first.period).distinct()
+    reached = attempts.mutate(t_1=attempts.t1)
+    keys = [actor, *by, "t1", "period"]
+    for number, step in enumerate(spec.steps[1:], start=2):
+        chosen = events.filter(set_condition(events, step, frame.dialect))
+        chosen = chosen.select(who=chosen[actor], at=chosen.ts)
+        previous = reached[f"t_{number - 1}"]
+        joined = reached.left_join(
+            chosen,
+            [reached[actor] == chosen.who, chosen.at >= previous, chosen.at <= reached.t1 + window],
+        )
+        carried = [f"t_{k}" for k in range(1, number)]
+        reached = joined.group_by([*keys, *carried]).aggregate(**{f"t_{number}": joined.at.min()})
+    last = len(spec.steps)
+    if spec.exclude is not None:
+        excluded = events.filter(set_condition(events, spec.exclude, frame.dialect))
+        excluded = excluded.select(who=excluded[actor], at=excluded.ts)
+        end = ibis.coalesce(reached[f"t_{last}"], reached.t1 + window)
+        reached = reached.anti_join(
+            excluded, [reached[actor] == excluded.who, excluded.at >= reached.t1, excluded.at <= end]
+        )
+    flags = {f"s_{k}": ibis.ifelse(reached[f"t_{k}"].notnull(), 1, 0) for k in range(1, last + 1)}
+    each = reached.group_by([actor, *by, "period"]).aggregate(**{k: v.max() for k, v in flags.items()})
+    expr = each.group_by(["period", *by]).aggregate(**{k: each[k].sum() for k in flags})
+    names = [" → ".join(s.events) for s in spec.steps]
+    return Compiled(expr, "funnel", by, {"steps": names, "window": spec.window_seconds})
+
+
+def time_to_complete(spec: TimeToComplete, frame: Frame) -> Compiled:
+    actor = spec.of.column
+    by = by_names(spec)
+    window = ibis.interval(seconds=spec.window_seconds)
+    events = prepared(spec, frame, names=sorted(set(spec.start.events) | set(spec.finish.events)))
+    events = events.filter(events[actor].notnull())
+    starts = events.filter(set_condition(events, spec.start, frame.dialect))
+    starts = starts.group_by([actor, *by, "period"]).aggregate(t1=starts.ts.min())
+    finishes = events.filter(set_condition(events, spec.finish, frame.dialect))
+    finishes = finishes.select(who=finishes[actor], at=finishes.ts)
+    joined = starts.left_join(
+        finishes, [starts[actor] == finishes.who, finishes.at >= starts.t1, finishes.at <= starts.t1 + window]
+    )
+    done = joined.group_by([actor, *by, "period", "t1"]).aggregate(t2=joined.at.min())
+    started = done.group_by(["period", *by]).aggregate(started=done.count())
+    done = done.filter(done.t2.notnull())
+    done = done.mutate(seconds=whole_seconds(done.t2) - whole_seconds(done.t1))
+    group = ["period", *by]
+    ordered = ibis.window(group_by=[done[g] for g in group], order_by=[done.seconds, done[actor]])
+    everyone = ibis.window(group_by=[done[g] for g in group])
+    done = done.mutate(rank=ibis.row_number().over(ordered) + 1, n=done.seconds.count().over(everyone))
+    picks = {
+        f"p{p}": ibis.ifelse(done["rank"] == (done.n * p + 99) // 100, done.seconds, ibis.null("int64")).max()
+        for p in spec.percentiles
+    }
+    summary = done.group_by(group).aggregate(completed=done.count(), **picks)
+    return Compiled(summary, "durations", by, {"started": started, "percentiles": spec.percentiles})

@@ -1,0 +1,71 @@
+"""``grounded metric rollup`` and the rollups in ``metric compute``: imports keep them up to
+date, compute says when it answered from them, and the numbers are the events' numbers."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from tests.cli.conftest import Invoke
+from tests.cli.test_metric import SPECS, _spec, with_events
+
+__all__ = ["with_events"]  # the fixture, shared with test_metric
+
+
+def _import(cli: Invoke, folder: Path, rows: list[tuple[str, ...]], name: str) -> str:
+    path = folder / name
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["user_id", "account_id", "event", "timestamp", "properties"])
+        writer.writerows(rows)
+    return cli("import", "--preset", "usage_events", str(path)).stdout
+
+
+def test_compute_answers_from_the_rollup_the_import_kept(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    opens = with_events("metric", "compute", "weekly_opens", "--json").json()
+    assert opens["answered_from"] == "rollup account_day_events"
+    assert "answered from the activity rollup account_day_events" in opens["notes"]
+    raw = with_events("metric", "compute", "weekly_opens", "--no-rollup", "--json").json()
+    assert raw["answered_from"] == "events"
+    assert opens["values"] == raw["values"]
+    assert [v["value"] for v in opens["values"]] == [2.0, 2.0]
+    failures = with_events("metric", "compute", "save_failures", "--json").json()
+    assert failures["answered_from"] == "events"
+    assert any("not the rollup: a failure_rate metric" in note for note in failures["notes"])
+    shown = " ".join(with_events("metric", "compute", "back_next_week").stdout.split())
+    assert "answered from the activity rollup user_day_events" in shown  # the table's footnote
+
+
+def test_late_events_reach_the_rollup_at_import(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    out = _import(with_events, tmp_path, [("u9", "B", "open", "2026-01-06T08:00:00Z", "{}")], "late.csv")
+    assert "activity rollup updated: 1 day(s) recomputed" in out
+    opens = with_events("metric", "compute", "weekly_opens", "--json").json()
+    assert opens["answered_from"] == "rollup account_day_events"
+    assert [v["value"] for v in opens["values"]] == [3.0, 2.0]
+
+
+def test_the_rollup_command_updates_and_rebuilds(with_events: Invoke) -> None:
+    update = with_events("metric", "rollup", "--json").json()
+    assert (update["new_parts"], update["days_recomputed"], update["rebuilt"]) == (0, 0, False)
+    rebuilt = with_events("metric", "rollup", "--rebuild", "--json").json()
+    assert rebuilt["rebuilt"] is True
+    assert rebuilt["days_recomputed"] == 4  # the events are on 01-05, 01-06, 01-13 and 01-14
+    assert rebuilt["rows"] == {"user_days": 4, "user_day_events": 6, "account_days": 4, "account_day_events": 6}
+    # user days: u1 on 05, u2 on 06, u3 on 13, u1 on 14; with event names: u1 and u2 also save
+    shown = " ".join(with_events("metric", "rollup").stdout.split())
+    assert "user_day_events" in shown
+    assert "0 day(s) recomputed" in shown
+
+
+def test_a_warehouse_source_is_not_rolled_up(ready: Invoke) -> None:
+    ready("metric", "source", "add", "warehouse", "--kind", "ibis", "--location", "duckdb:///nowhere.duckdb")
+    refused = ready("metric", "rollup", "--source", "warehouse", ok=False)
+    assert refused.exit_code != 0
+    assert "rollups are kept for Parquet and CSV event sources" in refused.stderr + refused.stdout
+
+
+def test_without_events_there_is_nothing_to_roll_up(ready: Invoke) -> None:
+    refused = ready("metric", "rollup", ok=False)
+    assert "no event source to roll up" in refused.stderr + refused.stdout
