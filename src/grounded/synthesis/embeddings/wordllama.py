@@ -13,8 +13,6 @@ nowhere else (not the package's cache, ``~/.cache/wordllama``, nor Hugging Face)
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
-import importlib.util
 import json
 import logging
 import re
@@ -26,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from grounded.errors import ModelUnavailable
+from grounded.synthesis.embeddings import installed
 
 PACKAGE = "wordllama"
 DISTRIBUTION = "wordllama"
@@ -70,20 +69,15 @@ class ModelFiles:
 def locate() -> ModelFiles:
     """Where the installed package's weights and tokenizer are, or a message saying how to
     install them."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or spec.origin is None:
-        raise ModelUnavailable(f"the fast embedding model WordLlama is not installed; install it with: {INSTALL}")
-    try:
-        version = importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        version = "unknown"
-    files = ModelFiles(Path(spec.origin).parent, version)
-    missing = [p.name for p in (files.weights, files.tokenizer) if not p.is_file()]
-    if missing:
-        raise ModelUnavailable(
-            f"the WordLlama package under {files.directory} is incomplete (missing {', '.join(missing)}); "
-            f"repair it with: {files.repair}"
-        )
+    root, version = installed.package(
+        PACKAGE,
+        DISTRIBUTION,
+        not_installed=f"the fast embedding model WordLlama is not installed; install it with: {INSTALL}",
+    )
+    files = ModelFiles(root, version)
+    installed.require(
+        (files.weights, files.tokenizer), where=f"the WordLlama package under {files.directory}", repair=files.repair
+    )
     return files
 
 
