@@ -13,23 +13,16 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import tempfile
-import time
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from grounded.db import migrate
-from grounded.db.engine import make_engine, session_scope
-from grounded.demo.build import DemoOptions, build
+from demo_themes import demo_with_themes
+from grounded.db.engine import session_scope
 from grounded.evidence import service as evidence
 from grounded.evidence.schemas import EvidenceCreate
 from grounded.models import Evidence, Workspace
-from grounded.synthesis import embeddings
 from grounded.synthesis.assign import assign_new
-from grounded.synthesis.build import build as build_themes
-from grounded.workspace import users
 from machine import describe
 
 TARGET_MS = 10.0
@@ -48,20 +41,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000, help="Usage events in the demo (not timed).")
     args = parser.parse_args()
     print(describe())
-    with tempfile.TemporaryDirectory() as scratch:
-        data_dir = Path(scratch)
-        engine = make_engine(f"sqlite:///{data_dir / 'grounded.db'}")
-        migrate.upgrade(engine)
-        with session_scope(engine) as session:
-            actor = users.actor_for(users.ensure(session, "bench"))
-        build(engine, data_dir=data_dir, options=DemoOptions(as_of=date(2026, 11, 26), events=args.events), actor=actor)
-        embedder = embeddings.embedder(embeddings.DEFAULT, data_dir / "models")
-        with session_scope(engine) as session:
-            workspace_id = session.scalars(sa.select(Workspace.id)).one()
-        started = time.perf_counter()
-        report = build_themes(engine, workspace_id, embedder, actor=actor)
-        took = time.perf_counter() - started
-        print(f"themes build: {report.themes} themes over {report.evidence:,} items in {took:.1f} s")
+    with demo_with_themes(events=args.events) as demo:
+        engine, workspace_id, embedder, actor = demo.engine, demo.workspace_id, demo.embedder, demo.actor
+        report = demo.themes
+        print(f"themes build: {report.themes} themes over {report.evidence:,} items in {demo.themes_seconds:.1f} s")
         _add(engine, workspace_id, actor, args.new)
         placed = assign_new(engine, workspace_id, embedder)
         print(

@@ -116,3 +116,15 @@ def test_the_metrics_benchmark_runs_every_tool_and_they_agree(tmp_path: Path) ->
         [str(BENCH / "metrics_engines.py"), "--events", "20000", "--out", str(out), "--tools", "duckdb-sql"], tmp_path
     )
     assert "generated" not in again.stdout
+
+
+@pytest.mark.slow
+def test_the_say_do_usage_benchmark_runs_and_reports_its_figures(tmp_path: Path) -> None:
+    result = _run([str(BENCH / "saydo_usage.py"), "--events", "20000", "--repeat", "1"], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("say_do P-1 over 20,000 events, 1 calls each: with usage") for line in lines), (
+        result.stdout
+    )
+    assert any(line.strip().startswith("spreadsheet_rebuild_rate: ") for line in lines), result.stdout
+    assert any(line.startswith("verdict: say_fine_do_struggle") for line in lines), result.stdout

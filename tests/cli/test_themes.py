@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,53 @@ def test_say_do_flags_praise_beside_struggle(ready: Invoke) -> None:
     assert "'R-1' is neither a theme (T-…) nor a problem (P-…)" in refused.stderr
     missing = ready("say-do", "P-99", ok=False)
     assert missing.exit_code == 3
+
+
+def test_say_do_reads_the_usage_metrics_tied_to_the_problem(ready: Invoke, tmp_path: Path) -> None:
+    from tests.synthesis.test_saydo import FINE, REBUILD, SSO_DONE, SSO_SAID
+    from tests.synthesis.test_usage import EXPORTS, MONDAY
+
+    for kind, texts in (("quote", FINE + SSO_SAID), ("ticket", REBUILD + SSO_DONE)):
+        for text in texts:
+            ready("evidence", "add", text, "--kind", kind)
+    ready("problem", "new", "Reports can't be reused, so people rebuild them by hand", "--struggle", "reuse reports")
+    ready("themes", "build")
+    spec = tmp_path / "exports.yaml"
+    spec.write_text(
+        "key: weekly_exports\nname: Weekly exports\nkind: count\nunit: exports\ngood: down\nevent: export_csv\n",
+        encoding="utf-8",
+    )
+    ready("metric", "define", str(spec), "--no-check")
+    ready("bet", "new", "Saved report templates", "--problem", "P-1", "--metric", "weekly_exports")
+    without_events = ready("say-do", "P-1", "--json").json()
+    [metric] = without_events["do"]["usage"]["metrics"]
+    assert metric["unavailable"].startswith("this workspace has no event source")
+    assert without_events["verdict"] == "say_fine_do_struggle"  # the tickets still show it
+    shown = " ".join(ready("say-do", "P-1").stdout.split())
+    assert "weekly_exports (bet B-1): usage unavailable: this workspace has no event source" in shown
+
+    events = tmp_path / "events.csv"
+    rows = [
+        f"u1,A,export_csv,{MONDAY + timedelta(weeks=week)}T09:{n:02d}:00Z,{{}}"
+        for week, count in enumerate(EXPORTS)
+        for n in range(count)
+    ]
+    events.write_text("user_id,account_id,event,timestamp,properties\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    ready("import", "--preset", "usage_events", str(events))
+    found = ready("say-do", "P-1", "--json").json()
+    assert found["struggle_shown_by"] == ["evidence", "usage"]
+    [metric] = found["do"]["usage"]["metrics"]
+    assert (metric["metric"], metric["via"], metric["reading"]) == ("weekly_exports", ["bet B-1"], "worse")
+    assert [p["value"] for p in metric["trend"]["before"]] == [2, 3, 2, 3]
+    assert metric["trend"]["recent"][-1]["period_end"] == "2026-03-15"
+    shown = ready("say-do", "P-1").stdout
+    assert "weekly_exports" in shown
+    assert "getting worse" in shown
+    assert "5.5 exports" in shown
+    quiet = ready("say-do", "P-1", "--no-usage", "--json").json()
+    assert quiet["do"]["usage"] == {"reading": None, "skipped": True, "metrics": []}
+    assert "not read (--no-usage)" in ready("say-do", "P-1", "--no-usage").stdout
+    assert quiet["struggle_shown_by"] == ["evidence"]
 
 
 def test_link_suggest_accept_and_reject(ready: Invoke) -> None:

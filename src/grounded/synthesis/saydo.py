@@ -11,10 +11,12 @@ to put them side by side.
   its sentiment (``synthesis.sentiment``).
 - **Do**: observed evidence (tickets, usage observations): each one is someone struggling
   or working around, whatever words it uses, so its weight is how many, from how many
-  accounts, and whether it is rising.
+  accounts, and whether it is rising. And usage: the behaviour metrics the team tied to
+  the subject, each read as getting worse, better or steady (``synthesis.usage``).
 
 The verdict (``VERDICTS``) is computed from those figures only; nothing about the subject is
-looked up by name.
+looked up by name. What people do shows a struggle when there are ``MIN_DO`` observed items
+or more, or when usage is getting worse (more linked metrics worse than better).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from grounded.errors import InvalidInput
 from grounded.models import Evidence, EvidenceTheme, Problem, Workspace
 from grounded.models.enums import EvidenceMode, LinkRole
 from grounded.problem import service as problems
-from grounded.synthesis import sentiment, themes, topics
+from grounded.synthesis import sentiment, themes, topics, usage
+from grounded.synthesis.usage import UsageSide
 from grounded.synthesis.vectors import Embedder
 
 #: Themes whose centre is at least this close (cosine, MiniLM) to the subject's are about the
@@ -104,6 +107,10 @@ class SayDo:
     related: list[Related]
     model: str
     analyzer: str
+    #: The linked behaviour metrics and their trends: the usage part of what people do.
+    usage: UsageSide = field(default_factory=UsageSide)
+    #: What showed a struggle on the do side: "evidence" (observed items), "usage".
+    struggle_shown_by: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         def side(s: Side) -> dict[str, Any]:
@@ -116,7 +123,8 @@ class SayDo:
             "disagree": self.disagree,
             "explanation": self.explanation,
             "say": side(self.say),
-            "do": side(self.do),
+            "do": {**side(self.do), "usage": self.usage.as_dict()},
+            "struggle_shown_by": self.struggle_shown_by,
             "related": [r.__dict__ for r in self.related],
             "model": self.model,
             "analyzer": self.analyzer,
@@ -124,9 +132,16 @@ class SayDo:
 
 
 def say_do(
-    session: Session, workspace: Workspace, ref: str, embedder: Embedder, *, now: datetime | None = None
+    session: Session,
+    workspace: Workspace,
+    ref: str,
+    embedder: Embedder,
+    *,
+    now: datetime | None = None,
+    with_usage: bool = True,
 ) -> SayDo:
-    """Say vs do for a theme (``T-4``) or a problem (``P-1``)."""
+    """Say vs do for a theme (``T-4``) or a problem (``P-1``); ``with_usage=False`` leaves
+    the linked metrics out (evidence only)."""
     prefix = ref.strip().split("-", 1)[0].upper()
     if prefix not in {"T", "P"}:
         raise InvalidInput(f"{ref!r} is neither a theme (T-…) nor a problem (P-…)", field="subject")
@@ -151,18 +166,21 @@ def say_do(
         vector = topics.centre(where.matrix[where.rows(own)])
         exclude = {top.id}
         subject, title = theme.key, theme.name or theme.label
+        used = usage.for_theme(session, workspace, theme) if with_usage else UsageSide(skipped=True)
     else:
         problem: Problem = problems.get(session, workspace, ref)
         own = topics.accepted_evidence(session, problem, tuple(LinkRole))
         vector = topics.problem_vector(session, where, embedder, problem)
         subject, title = problem.key, problem.title
+        used = usage.for_problem(session, workspace, problem) if with_usage else UsageSide(skipped=True)
     related = _related(centres, vector, exclude)
     evidence_ids = set(own)
     for theme, _similarity in related:
         evidence_ids.update(centres.members[theme.id])
     sentiment.ensure(session, workspace.id, evidence_ids)
     say, do = _sides(session, sorted(evidence_ids, key=str), now or utcnow())
-    verdict = _verdict(say, do)
+    shown = _struggle(do, used)
+    verdict = _verdict(say, shown)
     return SayDo(
         subject=subject,
         title=title,
@@ -170,10 +188,12 @@ def say_do(
         do=do,
         verdict=verdict,
         disagree=verdict in {"say_fine_do_struggle", "say_pain_do_nothing"},
-        explanation=_explain(verdict, say, do),
+        explanation=_explain(verdict, say, do, used),
         related=[_related_row(session, centres, theme, similarity) for theme, similarity in related],
         model=where.model,
         analyzer=sentiment.analyzer_key(),
+        usage=used,
+        struggle_shown_by=shown,
     )
 
 
@@ -270,18 +290,29 @@ def _examples(rows: list[Any], scores: dict[uuid.UUID, float], *, positive_first
     return picked
 
 
-def _verdict(say: Side, do: Side) -> str:
+def _struggle(do: Side, used: UsageSide) -> list[str]:
+    """What on the do side shows people struggling: enough observed items, usage getting
+    worse. Usage getting better does not unsay the tickets: they are struggles that happened."""
+    shown = []
+    if do.items >= MIN_DO:
+        shown.append("evidence")
+    if used.reading == "worse":
+        shown.append("usage")
+    return shown
+
+
+def _verdict(say: Side, shown: list[str]) -> str:
     scored = say.positive + say.negative + say.neutral
     if scored < MIN_SAY:
         return "too_little"
     if say.net >= LEAN:
-        return "say_fine_do_struggle" if do.items >= MIN_DO else "agree_fine"
+        return "say_fine_do_struggle" if shown else "agree_fine"
     if say.net <= -LEAN:
-        return "agree_pain" if do.items >= MIN_DO else "say_pain_do_nothing"
+        return "agree_pain" if shown else "say_pain_do_nothing"
     return "mixed"
 
 
-def _explain(verdict: str, say: Side, do: Side) -> str:
+def _explain(verdict: str, say: Side, do: Side, used: UsageSide) -> str:
     scored = say.positive + say.negative + say.neutral
     said = (
         f"{say.positive} of {scored} things people said are positive and {say.negative} negative"
@@ -290,4 +321,5 @@ def _explain(verdict: str, say: Side, do: Side) -> str:
     )
     trend = f", {do.recent_30} in the last 30 days against {do.before_30_average:g} a month before" if do.items else ""
     done = f"{do.items} observed items from {do.accounts} accounts{trend}" + (" (rising)" if do.rising else "")
-    return f"{VERDICTS[verdict].capitalize()}: {said}; {done}."
+    used_clause = usage.summary(used)
+    return f"{VERDICTS[verdict].capitalize()}: {said}; {done}" + (f"; {used_clause}" if used_clause else "") + "."
