@@ -26,12 +26,12 @@ from tests.synthesis.test_usage import metrics, with_store, write_events
 REPORTS = "Reports can't be reused, so people rebuild them by hand"
 
 
-@pytest.fixture(scope="module")
-def workspace_id(engine: Engine, model: MiniLM, tmp_path_factory: pytest.TempPathFactory) -> uuid.UUID:
+def reporting_workspace(engine: Engine, model: MiniLM, directory: Path) -> uuid.UUID:
     """Praise for reporting, SSO pain said and shown, and no ticket about reports at all;
     P-1 (reports) has a bet measured by weekly exports, which rise; P-2 (the same problem,
-    worded for another team) has a bet whose metric's stored definition is broken."""
-    store = write_events(tmp_path_factory.mktemp("events") / "events.parquet")
+    worded for another team) has a bet whose metric's stored definition is broken. Themes
+    built."""
+    store = write_events(directory / "events.parquet")
     with session_scope(engine) as session:
         actor = make_actor(session)
         workspace = make_workspace(session, actor)
@@ -56,6 +56,11 @@ def workspace_id(engine: Engine, model: MiniLM, tmp_path_factory: pytest.TempPat
         workspace_id = workspace.id
     build(engine, workspace_id, model, actor=actor)
     return workspace_id
+
+
+@pytest.fixture(scope="module")
+def workspace_id(engine: Engine, model: MiniLM, tmp_path_factory: pytest.TempPathFactory) -> uuid.UUID:
+    return reporting_workspace(engine, model, tmp_path_factory.mktemp("events"))
 
 
 def _say_do(engine: Engine, workspace_id: uuid.UUID, ref: str, model: MiniLM, **options: bool) -> saydo.SayDo:
