@@ -91,6 +91,15 @@ def test_at_a_terminal_the_password_is_asked_twice(
     assert sign_in(database, "sam@example.com", GOOD) == "sam@example.com"
 
 
+def test_at_a_terminal_a_too_short_password_is_asked_again(
+    ready: Invoke, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(user_cli, "stdin_is_terminal", lambda: True)
+    run = ready("user", "create", "sam@example.com", "Sam", stdin=f"short\n{GOOD}\n{GOOD}\n")
+    assert "password: must be at least 10 characters (this one has 5)" in run.stdout + run.stderr
+    assert sign_in(database, "sam@example.com", GOOD) == "sam@example.com"
+
+
 def test_at_a_terminal_an_empty_answer_adds_the_user_without_a_password(
     ready: Invoke, database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from grounded.cli.context import in_workspace
-from grounded.cli.output import done, emit_json, table
+from grounded.cli.output import done, emit_json, table, warn
 from grounded.cli.parse import schema
 from grounded.errors import InvalidInput
 from grounded.models.enums import Role
@@ -132,7 +132,14 @@ def _read_password(*, from_stdin: bool, optional: bool, email: str) -> str | Non
     elif stdin_is_terminal():
         default = "" if optional else None
         prompt = "Password (empty for none)" if optional else "Password"
-        secret = typer.prompt(prompt, default=default, hide_input=True, confirmation_prompt=True, show_default=False)
+        secret = typer.prompt(
+            prompt,
+            default=default,
+            hide_input=True,
+            confirmation_prompt=True,
+            show_default=False,
+            value_proc=lambda answer: _checked(answer, email=email, optional=optional),
+        )
         if optional and secret == "":
             return None
     elif optional:
@@ -141,6 +148,18 @@ def _read_password(*, from_stdin: bool, optional: bool, email: str) -> str | Non
         raise InvalidInput("no terminal to ask at: pass --password-stdin and pipe it in", field="password")
     passwords.validate(secret, email=email)
     return secret
+
+
+def _checked(answer: str, *, email: str, optional: bool) -> str:
+    """A prompt's answer, or a usage error that makes the prompt ask again."""
+    if answer == "" and optional:
+        return answer
+    try:
+        passwords.validate(answer, email=email)
+    except InvalidInput as error:
+        warn(str(error))  # the prompt hides the reason of a hidden answer; say it, then ask again
+        raise typer.BadParameter(str(error)) from None
+    return answer
 
 
 def stdin_is_terminal() -> bool:
