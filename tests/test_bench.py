@@ -128,3 +128,14 @@ def test_the_say_do_usage_benchmark_runs_and_reports_its_figures(tmp_path: Path)
     )
     assert any(line.strip().startswith("spreadsheet_rebuild_rate: ") for line in lines), result.stdout
     assert any(line.startswith("verdict: say_fine_do_struggle") for line in lines), result.stdout
+
+
+@pytest.mark.slow
+def test_the_sign_in_benchmark_runs_and_reports_its_figures(tmp_path: Path) -> None:
+    result = _run([str(BENCH / "sign_in.py"), "--rounds", "2"], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("argon2id hash (m=65536,t=3,p=4): "), result.stdout
+    for label in ("right password", "wrong password", "unknown address"):
+        assert any(line.startswith(f"authenticate, {label}: ") for line in lines), result.stdout
+    assert lines[-1].startswith("unknown address / wrong password for a known one: "), result.stdout
