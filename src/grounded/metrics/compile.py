@@ -136,7 +136,8 @@ def _stickiness(spec: Stickiness, frame: Frame) -> Compiled:
     by = by_names(spec)
     events = prepared(spec, frame, names=spec.events)
     events = events.filter(events[actor].notnull())
-    days = events.select("period", *by, actor, "day").distinct()
+    days = events.select(*by, actor, "day").distinct()  # a day falls in one period: key on the day alone
+    days = days.mutate(period=periods.expression(days.day, spec.period, spec.week_start))
     each = days.group_by(["period", *by, actor]).aggregate(active_days=days.count())
     expr = each.group_by(["period", *by, "active_days"]).aggregate(users=each.count())
     return Compiled(expr, "stickiness", by)
@@ -175,7 +176,9 @@ def _retention(spec: Retention, frame: Frame) -> Compiled:
     joined = joined.mutate(offset=offset.cast("int64"))
     sizes = cohorts.group_by(["cohort", *by]).aggregate(size=cohorts.count())
     if spec.mode is RetentionMode.ON:
-        hits = joined.filter(joined.offset <= spec.periods).select(actor, *by, "cohort", "offset").distinct()
+        hits = joined.filter(joined.offset <= spec.periods).select(actor, *by, "cohort", "offset")
+        if spec.clock is Clock.ROLLING:  # several returns can fall in one period
+            hits = hits.distinct()  # (on a calendar clock, one row per user, cohort and period already)
     else:
         # The furthest period each user came back in: "on or after N" is every N up to it.
         furthest = joined.group_by([actor, *by, "cohort"]).aggregate(offset=joined.offset.max())

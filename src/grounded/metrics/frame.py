@@ -94,10 +94,12 @@ def prepared(
     names: list[str] | None = None,
     lookback: timedelta = timedelta(0),
     from_start: bool = False,
+    dated: bool = True,
 ) -> ir.Table:
     """The events a metric reads: in range (from ``since - lookback``, or all before
     ``until`` with ``from_start``), of the given names, passing the spec's filters, with
-    ``ts``, ``day``, ``period`` and one ``by_i`` column per breakdown."""
+    ``ts``, ``day`` and ``period`` (unless not ``dated``: a builder that places only some
+    rows in periods does so itself) and one ``by_i`` column per breakdown."""
     table = frame.events
     account_fields = {n.removeprefix("account.") for n in [*spec.where, *spec.by] if n.startswith("account.")}
     conditions = _in_range(frame, spec.timezone, lookback=lookback, from_start=from_start)
@@ -114,12 +116,10 @@ def prepared(
     narrowed = _matches(table, spec.where, frame.dialect)
     if narrowed is not None:
         table = table.filter(narrowed)
-    day = table.day if frame.from_rollup else local_day(table.occurred_at, spec, frame, lookback)
-    columns: dict[str, ir.Value] = {
-        "ts": table.first_at if frame.from_rollup else table.occurred_at,
-        "day": day,
-        "period": periods.expression(day, spec.period, spec.week_start),
-    }
+    columns: dict[str, ir.Value] = {"ts": table.first_at if frame.from_rollup else table.occurred_at}
+    if dated:
+        day = table.day if frame.from_rollup else local_day(table.occurred_at, spec, frame, lookback)
+        columns.update(day=day, period=periods.expression(day, spec.period, spec.week_start))
     for name, by in zip(by_names(spec), spec.by, strict=True):
         columns[name] = _field(table, by, frame.dialect).cast("string")
     return table.select(*_kept(table, spec), **columns)

@@ -5,6 +5,7 @@ answered from the rollups."""
 from __future__ import annotations
 
 import ibis
+import ibis.expr.types as ir
 
 from grounded.metrics import periods
 from grounded.metrics.frame import Compiled, Frame, by_names, local_day, prepared, set_condition, whole_seconds
@@ -16,14 +17,14 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
     by = by_names(spec)
     window = ibis.interval(seconds=spec.window_seconds)
     sets = [*spec.steps, *([spec.exclude] if spec.exclude else [])]
-    events = prepared(spec, frame, names=sorted({e for s in sets for e in s.events}))
+    # Only step 1 is placed in a period: the other steps' rows carry no dates.
+    events = prepared(spec, frame, names=sorted({e for s in sets for e in s.events}), dated=False)
     events = events.filter(events[actor].notnull())
     first = events.filter(set_condition(events, spec.steps[0], frame.dialect))
     if spec.entry is Entry.FIRST and not by:
         # Each one's first step 1 in the range: a grouping, cheaper than ranking every step 1.
         earliest = first.group_by(actor).aggregate(t1=first.ts.min())
-        period = periods.expression(local_day(earliest.t1, spec, frame), spec.period, spec.week_start)
-        attempts = earliest.mutate(period=period)
+        attempts = earliest.mutate(period=_period(earliest.t1, spec, frame))
     elif spec.entry is Entry.FIRST:
         # Each one's first step 1 in the range, and its breakdown values at that moment.
         ranked = first.mutate(
@@ -31,18 +32,21 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
                 ibis.window(group_by=first[actor], order_by=[first.ts, *[first[b] for b in by]])
             )
         )
-        attempts = ranked.filter(ranked["rank"] == 0).select(actor, *by, t1=ranked.ts, period=ranked.period)
+        attempts = ranked.filter(ranked["rank"] == 0).select(
+            actor, *by, t1=ranked.ts, period=_period(ranked.ts, spec, frame)
+        )
     else:
-        attempts = first.select(actor, *by, t1=first.ts, period=first.period).distinct()
-    reached = attempts.mutate(t_1=attempts.t1)
-    keys = [actor, *by, "t1", "period"]
+        attempts = first.select(actor, *by, t1=first.ts, period=_period(first.ts, spec, frame)).distinct()
+    # The window's end, once per attempt rather than in every comparison of the joins.
+    reached = attempts.mutate(t_1=attempts.t1, deadline=attempts.t1 + window)
+    keys = [actor, *by, "t1", "period", "deadline"]
     for number, step in enumerate(spec.steps[1:], start=2):
         chosen = events.filter(set_condition(events, step, frame.dialect))
         chosen = chosen.select(who=chosen[actor], at=chosen.ts)
         previous = reached[f"t_{number - 1}"]
         joined = reached.left_join(
             chosen,
-            [reached[actor] == chosen.who, chosen.at >= previous, chosen.at <= reached.t1 + window],
+            [reached[actor] == chosen.who, chosen.at >= previous, chosen.at <= reached.deadline],
         )
         carried = [f"t_{k}" for k in range(1, number)]
         reached = joined.group_by([*keys, *carried]).aggregate(**{f"t_{number}": joined.at.min()})
@@ -50,7 +54,7 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
     if spec.exclude is not None:
         excluded = events.filter(set_condition(events, spec.exclude, frame.dialect))
         excluded = excluded.select(who=excluded[actor], at=excluded.ts)
-        end = ibis.coalesce(reached[f"t_{last}"], reached.t1 + window)
+        end = ibis.coalesce(reached[f"t_{last}"], reached.deadline)
         reached = reached.anti_join(
             excluded, [reached[actor] == excluded.who, excluded.at >= reached.t1, excluded.at <= end]
         )
@@ -59,6 +63,10 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
     expr = each.group_by(["period", *by]).aggregate(**{k: each[k].sum() for k in flags})
     names = [" → ".join(s.events) for s in spec.steps]
     return Compiled(expr, "funnel", by, {"steps": names, "window": spec.window_seconds})
+
+
+def _period(moment: ir.TimestampValue, spec: Funnel, frame: Frame) -> ir.DateValue:
+    return periods.expression(local_day(moment, spec, frame), spec.period, spec.week_start)
 
 
 def time_to_complete(spec: TimeToComplete, frame: Frame) -> Compiled:
