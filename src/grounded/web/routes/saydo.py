@@ -9,11 +9,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from grounded.web.deps import SessionDep, Viewer
 from grounded.web.render import page
-from grounded.web.routes.common import API, PAGES
+from grounded.web.routes.common import API, PAGES, READ_PROBLEMS
 from grounded.web.state import app_state
 from grounded.web.views import saydo as view
 
-router = APIRouter(tags=["say-do"])
+router = APIRouter(tags=["say-do"], responses=READ_PROBLEMS)
 
 
 @router.get(f"{API}/problems/{{key}}/say-do")

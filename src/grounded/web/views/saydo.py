@@ -25,5 +25,9 @@ def compare(session: Session, workspace: Workspace, ref: str, state: AppState) -
     from grounded.synthesis.saydo import say_do
 
     embedder = embedder_for(session, workspace, state)
+    # The request's own unit of work may hold SQLite's write lock (a token's or session's
+    # last use is recorded as it is checked); release it, since the vectors are written on
+    # their own connection and would otherwise wait for it until the busy timeout.
+    session.commit()
     vectors.ensure(state.engine, workspace.id, embedder)
     return say_do(session, workspace, ref, embedder).as_dict()
