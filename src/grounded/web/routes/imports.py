@@ -77,7 +77,7 @@ def _store(
     )
 
 
-@router.post(f"{API}/import", status_code=201, responses=CHANGE_PROBLEMS)
+@router.post(f"{API}/import", response_model=view.ImportReport, status_code=201, responses=CHANGE_PROBLEMS)
 def api_upload(
     request: Request,
     who: Contributor,

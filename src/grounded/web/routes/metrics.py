@@ -51,7 +51,7 @@ def page_detail(request: Request, key: str, who: Viewer, session: SessionDep, di
     )
 
 
-@router.post(f"{API}/metrics/{{key}}/compute", responses=CHANGE_PROBLEMS)
+@router.post(f"{API}/metrics/{{key}}/compute", response_model=view.MetricRun, responses=CHANGE_PROBLEMS)
 def api_compute(key: str, who: Contributor, session: SessionDep, data: Range | None = None) -> dict[str, Any]:
     data = data or Range()
     _check(data)

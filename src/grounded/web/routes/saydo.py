@@ -16,12 +16,12 @@ from grounded.web.views import saydo as view
 router = APIRouter(tags=["say-do"], responses=READ_PROBLEMS)
 
 
-@router.get(f"{API}/problems/{{key}}/say-do")
+@router.get(f"{API}/problems/{{key}}/say-do", response_model=view.SayDo)
 def api_problem(request: Request, key: str, who: Viewer, session: SessionDep) -> dict[str, Any]:
     return view.compare(session, who.workspace, key, app_state(request))
 
 
-@router.get(f"{API}/themes/{{key}}/say-do")
+@router.get(f"{API}/themes/{{key}}/say-do", response_model=view.SayDo)
 def api_theme(request: Request, key: str, who: Viewer, session: SessionDep) -> dict[str, Any]:
     return view.compare(session, who.workspace, key, app_state(request))
 

@@ -2,14 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from grounded.models import Workspace
 from grounded.synthesis import embeddings, themes, vectors
 from grounded.synthesis.vectors import Embedder
 from grounded.web.state import AppState
+
+
+class Side(BaseModel):
+    """What people say (stated evidence) or do (observed), scored for sentiment."""
+
+    items: int
+    accounts: int
+    positive: int
+    negative: int
+    neutral: int
+    net: float = Field(description="(positive - negative) / scored, from -1 to 1.")
+    mean_sentiment: float | None
+    by_kind: dict[str, int]
+    recent_30: int = Field(description="Items in the last 30 days.")
+    before_30_average: float = Field(description="Items per 30 days before that.")
+    rising: bool
+    examples: list[dict[str, Any]]
+
+
+class RelatedTheme(BaseModel):
+    key: str
+    label: str
+    similarity: float
+    stated: int
+    observed: int
+
+
+class SayDo(BaseModel):
+    """Say vs do for a problem or a theme: the two sides, the verdict and why."""
+
+    subject: str
+    title: str
+    verdict: Literal["too_little", "say_fine_do_struggle", "agree_fine", "agree_pain", "say_pain_do_nothing", "mixed"]
+    disagree: bool
+    explanation: str
+    say: Side
+    do: Side
+    related: list[RelatedTheme]
+    model: str
+    analyzer: str
 
 
 def embedder_for(session: Session, workspace: Workspace, state: AppState) -> Embedder:
