@@ -139,6 +139,7 @@ NUL_IN_BODY = [
         {"title": "t", "text": "x", "kind": "note", "attributes": {"a": ["b", "\x00"]}},
         "body.attributes.a.1",
     ),
+    ("POST /evidence", {"title": "t", "text": "x", "kind": "note", "attributes": {"\x00": None}}, "body.attributes"),
 ]
 
 

@@ -50,6 +50,8 @@ def _nul_in(value: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | 
     """The location of the first string holding a NUL character, or None."""
     if isinstance(value, str):
         return path if "\x00" in value else None
+    if isinstance(value, dict) and any(isinstance(key, str) and "\x00" in key for key in value):
+        return path  # a key holding one: the object is at fault, its keys cannot be stored either
     items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
         found = _nul_in(item, (*path, key if isinstance(key, int) else str(key)))

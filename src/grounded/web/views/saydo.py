@@ -30,6 +30,33 @@ class Side(BaseModel):
     examples: list[dict[str, Any]]
 
 
+class UsageMetric(BaseModel):
+    """A behaviour metric tied to the subject, and which way it has moved (or why unknown)."""
+
+    metric: str
+    name: str
+    unit: str
+    good: str
+    via: list[str]
+    period: str
+    engine: str
+    reading: str | None
+    unavailable: str | None
+    trend: dict[str, Any] | None
+
+
+class Usage(BaseModel):
+    reading: Literal["worse", "better", "mixed", "steady"] | None
+    skipped: bool = Field(description="Usage was not asked for (evidence only).")
+    metrics: list[UsageMetric]
+
+
+class DoSide(Side):
+    """What people do: observed evidence, and the usage of the metrics tied to the subject."""
+
+    usage: Usage
+
+
 class RelatedTheme(BaseModel):
     key: str
     label: str
@@ -47,7 +74,8 @@ class SayDo(BaseModel):
     disagree: bool
     explanation: str
     say: Side
-    do: Side
+    do: DoSide
+    struggle_shown_by: list[Literal["evidence", "usage"]]
     related: list[RelatedTheme]
     model: str
     analyzer: str
