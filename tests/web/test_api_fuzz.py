@@ -3,6 +3,10 @@ with generated valid and invalid input (its examples, boundary and negative valu
 random ones), as an admin of a real workspace. No answer may be a server error, and every
 answer must be one the description declares: its status, its content type, its schema.
 
+It drives schemathesis's engine (what ``st run`` uses) rather than its pytest plugin: the
+plugin's fixture-based loader fails under pytest 9.2 (``'Function' object has no attribute
+'_nodeid'``), and the engine also runs the boundary ("coverage") phase.
+
 Run it alone with ``pytest tests/web/test_api_fuzz.py`` (about half a minute per backend).
 """
 
