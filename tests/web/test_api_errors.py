@@ -171,8 +171,10 @@ def test_an_unknown_workspace_is_a_404(app: FastAPI, world: World, slug: str) ->
 
 
 def test_say_do_answers_with_a_token(app: FastAPI, world: World) -> None:
-    """The token's last use held SQLite's write lock while the vectors were written on
-    another connection: every say-do call waited out the busy timeout and answered 503."""
+    """The request's transaction was still open while the vectors were written on another
+    connection: over SQLite it held the write lock (the token's last use) and say vs do
+    waited out the busy timeout and answered 503, or it held a read snapshot from before the
+    vectors and answered 422 (themes "built with another model")."""
     from grounded.config import Settings
     from grounded.synthesis import embeddings, vectors
     from grounded.workspace import service as workspaces

@@ -94,9 +94,10 @@ def compare(session: Session, workspace: Workspace, ref: str, state: AppState) -
     from grounded.synthesis.saydo import say_do
 
     embedder = embedder_for(session, workspace, state)
-    # The request's own unit of work may hold SQLite's write lock (a token's or session's
-    # last use is recorded as it is checked); release it, since the vectors are written on
-    # their own connection and would otherwise wait for it until the busy timeout.
+    # End the request's own transaction before the vectors are written on their own
+    # connection: on SQLite it may hold the write lock (a token's last use, recorded as it is
+    # checked), which they would wait for until the busy timeout, or a read snapshot taken
+    # before them, in which the comparison would find no vectors at all.
     session.commit()
     vectors.ensure(state.engine, workspace.id, embedder)
     return say_do(session, workspace, ref, embedder).as_dict()
