@@ -6,11 +6,15 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from grounded.errors import InvalidInput
 
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
+
+#: What a text holding a NUL character is told (PostgreSQL cannot store one).
+NUL_MESSAGE = "contains a NUL character (\\x00), which cannot be stored"
 
 #: The largest amount of money (ARR, deal value) grounded stores, in whole currency units.
 MAX_MONEY = 10**15
@@ -25,9 +29,14 @@ class Schema(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_nul(cls, data: Any) -> Any:
-        where = _nul_in(data, "")
+        where = _nul_in(data, ())
         if where is not None:
-            raise ValueError(f"{where or 'a value'} contains a NUL character (\\x00)")
+            # A ValidationError (not a ValueError) keeps the field's location: the error
+            # names ``title`` (``body.title`` in the API), not the whole object.
+            problem = PydanticCustomError("nul_character", NUL_MESSAGE)
+            raise ValidationError.from_exception_data(
+                cls.__name__, [InitErrorDetails(type=problem, loc=where, input=_at(data, where))]
+            )
         return data
 
 
@@ -37,16 +46,24 @@ class ReadSchema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-def _nul_in(value: Any, path: str) -> str | None:
-    """The path of the first string holding a NUL character, or None."""
+def _nul_in(value: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    """The location of the first string holding a NUL character, or None."""
     if isinstance(value, str):
         return path if "\x00" in value else None
+    if isinstance(value, dict) and any(isinstance(key, str) and "\x00" in key for key in value):
+        return path  # a key holding one: the object is at fault, its keys cannot be stored either
     items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
-        found = _nul_in(item, f"{path}.{key}" if path else str(key))
+        found = _nul_in(item, (*path, key if isinstance(key, int) else str(key)))
         if found is not None:
             return found
     return None
+
+
+def _at(data: Any, where: tuple[str | int, ...]) -> Any:
+    for part in where:
+        data = data[part]
+    return data
 
 
 def validate(schema: type[SchemaT], data: Mapping[str, Any]) -> SchemaT:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -14,8 +14,9 @@ from grounded import __version__
 from grounded.config import Settings
 from grounded.db import migrate
 from grounded.db.engine import make_engine
-from grounded.web import errors
+from grounded.web import errors, openapi
 from grounded.web.config import WebConfig
+from grounded.web.deps import plain_params
 from grounded.web.middleware import BodyLimit, SecurityHeaders, SessionCookie
 from grounded.web.routes import ROUTERS
 from grounded.web.state import AppState
@@ -35,10 +36,12 @@ def create_app(settings: Settings, config: WebConfig | None = None, *, engine: E
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        dependencies=[Depends(plain_params)],
     )
     app.state.grounded = AppState(settings=settings, config=config, engine=engine)
     app.state.config = config
     errors.install(app)
+    openapi.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
         app.include_router(router)

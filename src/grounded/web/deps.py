@@ -14,8 +14,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from grounded.core.validation import NUL_MESSAGE
 from grounded.db.engine import session_scope
-from grounded.errors import Forbidden, NotAuthenticated
+from grounded.errors import Forbidden, InvalidInput, NotAuthenticated
 from grounded.models import User
 from grounded.models.enums import Role
 from grounded.web import identity
@@ -32,6 +33,24 @@ def unit_of_work(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
+
+
+#: No key, id or slug in a path is longer (a key is ``SRC-123``, a token id a UUID).
+MAX_PATH_PARAM = 200
+
+
+def plain_params(request: Request) -> None:
+    """Refuses a NUL character anywhere in the path or the query string (PostgreSQL cannot
+    even compare one) and an overlong path parameter, naming the parameter, before anything
+    looks it up. Bodies are checked by their schemas."""
+    for name, value in request.path_params.items():
+        if len(str(value)) > MAX_PATH_PARAM:
+            raise InvalidInput(f"at most {MAX_PATH_PARAM} characters, got {len(str(value))}", field=f"path.{name}")
+    where = (("path", request.path_params.items()), ("query", request.query_params.multi_items()))
+    for part, values in where:
+        for name, value in values:
+            if "\x00" in f"{name}{value}":
+                raise InvalidInput(NUL_MESSAGE, field=f"{part}.{name}")
 
 
 CSRF_FIELD = "csrf_token"

@@ -101,20 +101,49 @@ async def grounded_error(request: Request, error: Exception) -> Response:
     return respond(request, problem(request, status, slug, str(error), errors=errors), headers)
 
 
+def _field_error(item: Any) -> dict[str, str]:
+    location = tuple(item.get("loc", ()))
+    if item.get("type") == "json_invalid":  # ("body", position): the body as a whole is at fault
+        reason = item.get("ctx", {}).get("error", "")
+        where = f" at character {location[1]}" if len(location) > 1 else ""
+        return {"field": "body", "message": f"the body is not valid JSON: {reason}{where}"}
+    return {"field": _field_path(location), "message": item.get("msg", "")}
+
+
 async def validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError | ValidationError)
-    items = [{"field": _field_path(item.get("loc", ())), "message": item.get("msg", "")} for item in error.errors()]
+    items = [_field_error(item) for item in error.errors()]
     detail = "; ".join(f"{item['field']}: {item['message']}" for item in items) or "invalid request"
     return respond(request, problem(request, 422, "invalid-input", detail, errors=items))
 
 
 async def http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
+    if error.status_code == 400:  # only ever raised by the framework, for a body it cannot parse
+        return _unreadable_body(request, error)
     detail = str(error.detail) if error.detail else TITLES.get(error.status_code, "Error")
     if error.status_code == 404:
         detail = f"there is no page at {request.url.path}"
     slug = TITLES.get(error.status_code, "error").lower().replace(" ", "-")
     return respond(request, problem(request, error.status_code, slug, detail), dict(error.headers or {}))
+
+
+def _unreadable_body(request: Request, error: HTTPException) -> Response:
+    """A body the framework could not parse at all (JSON that is not UTF-8, a broken
+    multipart form): a malformed value like any other, and the value at fault is the body."""
+    kind = request.headers.get("content-type", "").split(";")[0] or "no content type"
+    cause = error.__cause__ or error.__context__
+    if isinstance(cause, UnicodeDecodeError):
+        reason = "it is not UTF-8"
+    elif error.detail and error.detail != "There was an error parsing the body":
+        reason = str(error.detail)
+    else:
+        reason = type(cause).__name__ if cause else "it is malformed"
+    message = f"the body could not be read as {kind}: {reason}"
+    return respond(
+        request,
+        problem(request, 422, "invalid-input", f"body: {message}", errors=[{"field": "body", "message": message}]),
+    )
 
 
 async def form_error(request: Request, error: Exception) -> Response:

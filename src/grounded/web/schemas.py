@@ -30,3 +30,21 @@ class Done(BaseModel):
     message: str
     key: str | None = None
     keys: list[str] = Field(default_factory=list)
+
+
+class FieldError(BaseModel):
+    """One value at fault: where it is (``body.title``, ``query.limit``, ``path.key``) and why."""
+
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 problem details (``application/problem+json``)."""
+
+    type: str = Field(description="A URI naming the kind of problem.")
+    title: str
+    status: int = Field(ge=400, le=599)
+    detail: str = Field(description="What went wrong, in a sentence meant for people.")
+    instance: str = Field(description="The path the request was made to.")
+    errors: list[FieldError] = Field(default_factory=list, description="The values at fault, when known.")

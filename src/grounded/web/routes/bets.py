@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, Response
 from grounded.models.enums import BetStatus
 from grounded.web.deps import SessionDep, Viewer
 from grounded.web.render import page
-from grounded.web.routes.common import API, PAGES, Paging
+from grounded.web.routes.common import API, PAGES, READ_PROBLEMS, Paging
 from grounded.web.schemas import PageOut
 from grounded.web.views import bets as view
 
-router = APIRouter(tags=["bets"])
+router = APIRouter(tags=["bets"], responses=READ_PROBLEMS)
 Status = Annotated[BetStatus | None, Query(description="Only bets in this state.")]
 Team = Annotated[str, Query(max_length=100, description="Only this team's bets.")]
 

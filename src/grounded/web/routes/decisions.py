@@ -6,30 +6,31 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from grounded.core.pagination import PageParams
+from grounded.core.validation import Schema
 from grounded.decision.schemas import DecisionRead
 from grounded.models.enums import DecisionStatus
 from grounded.web.deps import Editor, SessionDep, Viewer
 from grounded.web.forms import FormInvalid, parse
 from grounded.web.render import page
-from grounded.web.routes.common import API, PAGES, Paging
+from grounded.web.routes.common import API, CHANGE_PROBLEMS, PAGES, READ_PROBLEMS, Paging
 from grounded.web.schemas import PageOut
 from grounded.web.views import decisions as view
 
-router = APIRouter(tags=["decisions"])
+router = APIRouter(tags=["decisions"], responses=READ_PROBLEMS)
 Status = Annotated[DecisionStatus | None, Query(description="Only decisions in this state.")]
 Q = Annotated[str, Query(max_length=500, description="Full-text search.")]
 Note = Annotated[str, Form(max_length=2000)]
 
 
-class Acceptance(BaseModel):
+class Acceptance(Schema):
     option: int | None = Field(default=None, ge=1, le=100, description="The chosen option, numbered from 1.")
     note: str = Field(default="", max_length=2000)
 
 
-class Proposal(BaseModel):
+class Proposal(Schema):
     note: str = Field(default="", max_length=2000)
 
 
@@ -58,7 +59,7 @@ def page_detail(request: Request, key: str, who: Viewer, session: SessionDep) ->
     return page(request, "decision_detail.html", d=view.detail(session, who.workspace, key))
 
 
-@router.post(f"{API}/decisions", response_model=DecisionRead, status_code=201)
+@router.post(f"{API}/decisions", response_model=DecisionRead, status_code=201, responses=CHANGE_PROBLEMS)
 def api_draft(data: view.DecisionDraft, who: Editor, session: SessionDep) -> DecisionRead:
     return view.draft(session, who.workspace, data=data, actor=who.actor)
 
@@ -93,12 +94,12 @@ def page_draft(
     return RedirectResponse(f"/w/{who.workspace.slug}/decisions/{created.key}", status_code=303)
 
 
-@router.post(f"{API}/decisions/{{key}}/propose", response_model=DecisionRead)
+@router.post(f"{API}/decisions/{{key}}/propose", response_model=DecisionRead, responses=CHANGE_PROBLEMS)
 def api_propose(key: str, who: Editor, session: SessionDep, data: Proposal | None = None) -> DecisionRead:
     return view.propose(session, who.workspace, key, actor=who.actor, note=data.note if data else "")
 
 
-@router.post(f"{API}/decisions/{{key}}/accept", response_model=DecisionRead)
+@router.post(f"{API}/decisions/{{key}}/accept", response_model=DecisionRead, responses=CHANGE_PROBLEMS)
 def api_accept(key: str, who: Editor, session: SessionDep, data: Acceptance | None = None) -> DecisionRead:
     data = data or Acceptance()
     return view.accept(session, who.workspace, key, option=data.option, actor=who.actor, note=data.note)

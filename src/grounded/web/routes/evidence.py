@@ -16,11 +16,11 @@ from grounded.problem import service as problems
 from grounded.web.deps import Contributor, Editor, SessionDep, Viewer
 from grounded.web.forms import FormInvalid, parse
 from grounded.web.render import page
-from grounded.web.routes.common import API, PAGES, Paging
+from grounded.web.routes.common import API, CHANGE_PROBLEMS, PAGES, READ_PROBLEMS, Paging
 from grounded.web.schemas import PageOut
 from grounded.web.views import evidence as view
 
-router = APIRouter(tags=["evidence"])
+router = APIRouter(tags=["evidence"], responses=READ_PROBLEMS)
 
 
 def evidence_filter(
@@ -84,7 +84,7 @@ def page_detail(request: Request, key: str, who: Viewer, session: SessionDep) ->
     )
 
 
-@router.post(f"{API}/evidence", response_model=EvidenceRead, status_code=201)
+@router.post(f"{API}/evidence", response_model=EvidenceRead, status_code=201, responses=CHANGE_PROBLEMS)
 def api_add(data: EvidenceCreate, who: Contributor, session: SessionDep) -> EvidenceRead:
     return EvidenceRead.model_validate(evidence.create(session, who.workspace, data=data, actor=who.actor))
 
@@ -127,7 +127,7 @@ def _add_form(request: Request, who: Viewer, session: SessionDep, invalid: FormI
     )
 
 
-@router.post(f"{API}/evidence/link", response_model=view.BulkLinked)
+@router.post(f"{API}/evidence/link", response_model=view.BulkLinked, responses=CHANGE_PROBLEMS)
 def api_bulk_link(data: view.BulkLink, who: Editor, session: SessionDep) -> view.BulkLinked:
     return view.bulk_link(session, who.workspace, data=data, actor=who.actor)
 

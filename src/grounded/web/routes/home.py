@@ -7,10 +7,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from grounded.web.deps import SessionDep, Viewer
 from grounded.web.render import page
-from grounded.web.routes.common import API, PAGES
+from grounded.web.routes.common import API, PAGES, READ_PROBLEMS
 from grounded.web.views import home as view
 
-router = APIRouter(tags=["home"])
+router = APIRouter(tags=["home"], responses=READ_PROBLEMS)
 
 
 @router.get(f"{API}/home", response_model=view.Home)

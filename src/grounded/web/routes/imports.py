@@ -15,12 +15,12 @@ from grounded.ingest.schemas import SourceRead
 from grounded.web.deps import Contributor, SessionDep, Viewer
 from grounded.web.identity import Caller
 from grounded.web.render import page
-from grounded.web.routes.common import API, PAGES, Paging
+from grounded.web.routes.common import API, CHANGE_PROBLEMS, PAGES, READ_PROBLEMS, Paging
 from grounded.web.schemas import PageOut
 from grounded.web.state import AppState, app_state
 from grounded.web.views import imports as view
 
-router = APIRouter(tags=["import"])
+router = APIRouter(tags=["import"], responses=READ_PROBLEMS)
 Upload = Annotated[UploadFile, File(description="The export: CSV, TSV, JSON, JSONL, Parquet, Markdown, or .gz of one.")]
 Preset = Annotated[str, Form(max_length=64, description="A preset for a known export, e.g. zendesk.")]
 MappingText = Annotated[str, Form(max_length=100_000, description="A YAML mapping, instead of a preset.")]
@@ -77,7 +77,7 @@ def _store(
     )
 
 
-@router.post(f"{API}/import", status_code=201)
+@router.post(f"{API}/import", response_model=view.ImportReport, status_code=201, responses=CHANGE_PROBLEMS)
 def api_upload(
     request: Request,
     who: Contributor,

@@ -7,21 +7,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel
 
+from grounded.core.validation import Schema
 from grounded.errors import InvalidInput
 from grounded.metrics.schemas import MetricRead
 from grounded.web.deps import Contributor, SessionDep, Viewer
 from grounded.web.render import page
-from grounded.web.routes.common import API, PAGES, Paging
+from grounded.web.routes.common import API, CHANGE_PROBLEMS, PAGES, READ_PROBLEMS, Paging
 from grounded.web.schemas import PageOut
 from grounded.web.views import metrics as view
 
-router = APIRouter(tags=["metrics"])
+router = APIRouter(tags=["metrics"], responses=READ_PROBLEMS)
 Dialect = Annotated[str, Query(max_length=20, description="SQL dialect: " + ", ".join(view.DIALECTS))]
 
 
-class Range(BaseModel):
+class Range(Schema):
     since: date | None = None
     until: date | None = None
 
@@ -51,7 +51,7 @@ def page_detail(request: Request, key: str, who: Viewer, session: SessionDep, di
     )
 
 
-@router.post(f"{API}/metrics/{{key}}/compute")
+@router.post(f"{API}/metrics/{{key}}/compute", response_model=view.MetricRun, responses=CHANGE_PROBLEMS)
 def api_compute(key: str, who: Contributor, session: SessionDep, data: Range | None = None) -> dict[str, Any]:
     data = data or Range()
     _check(data)

@@ -14,11 +14,11 @@ from grounded.problem.schemas import ProblemCreate, ProblemLinkRead, ProblemRead
 from grounded.web.deps import Editor, SessionDep, Viewer
 from grounded.web.forms import FormInvalid, parse
 from grounded.web.render import page
-from grounded.web.routes.common import API, PAGES, Paging
+from grounded.web.routes.common import API, CHANGE_PROBLEMS, PAGES, READ_PROBLEMS, Paging
 from grounded.web.schemas import PageOut
 from grounded.web.views import problems as view
 
-router = APIRouter(tags=["problems"])
+router = APIRouter(tags=["problems"], responses=READ_PROBLEMS)
 Status = Annotated[ProblemStatus | None, Query(description="Only problems in this state.")]
 Note = Annotated[str, Form(max_length=2000)]
 _FIELDS = ("title", "who", "struggle", "why_it_matters", "current_workaround")
@@ -45,7 +45,7 @@ def page_detail(request: Request, key: str, who: Viewer, session: SessionDep) ->
     return page(request, "problem_detail.html", p=view.detail(session, who.workspace, key))
 
 
-@router.post(f"{API}/problems", response_model=ProblemRead, status_code=201)
+@router.post(f"{API}/problems", response_model=ProblemRead, status_code=201, responses=CHANGE_PROBLEMS)
 def api_create(data: ProblemCreate, who: Editor, session: SessionDep) -> ProblemRead:
     return ProblemRead.model_validate(problems.create(session, who.workspace, data=data, actor=who.actor))
 
@@ -80,18 +80,22 @@ def page_create(
     return RedirectResponse(f"/w/{who.workspace.slug}/problems/{created.key}", status_code=303)
 
 
-@router.patch(f"{API}/problems/{{key}}", response_model=ProblemRead)
+@router.patch(f"{API}/problems/{{key}}", response_model=ProblemRead, responses=CHANGE_PROBLEMS)
 def api_update(key: str, data: ProblemUpdate, who: Editor, session: SessionDep) -> ProblemRead:
     problem = problems.get(session, who.workspace, key)
     return ProblemRead.model_validate(problems.update(session, who.workspace, problem, data=data, actor=who.actor))
 
 
-@router.post(f"{API}/problems/{{key}}/links/{{target}}/accept", response_model=ProblemLinkRead)
+@router.post(
+    f"{API}/problems/{{key}}/links/{{target}}/accept", response_model=ProblemLinkRead, responses=CHANGE_PROBLEMS
+)
 def api_accept(key: str, target: str, who: Editor, session: SessionDep) -> ProblemLinkRead:
     return view.review(session, who.workspace, key, target, accept=True, actor=who.actor)
 
 
-@router.post(f"{API}/problems/{{key}}/links/{{target}}/reject", response_model=ProblemLinkRead)
+@router.post(
+    f"{API}/problems/{{key}}/links/{{target}}/reject", response_model=ProblemLinkRead, responses=CHANGE_PROBLEMS
+)
 def api_reject(key: str, target: str, who: Editor, session: SessionDep) -> ProblemLinkRead:
     return view.review(session, who.workspace, key, target, accept=False, actor=who.actor)
 

@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 from grounded.models.enums import Disposition
 from grounded.web.deps import SessionDep, Viewer
 from grounded.web.render import page
-from grounded.web.routes.common import API, PAGES, Paging
+from grounded.web.routes.common import API, PAGES, READ_PROBLEMS, Paging
 from grounded.web.views import requests as view
 
-router = APIRouter(tags=["requests"])
+router = APIRouter(tags=["requests"], responses=READ_PROBLEMS)
 DispositionQ = Annotated[Disposition | None, Query(description="Only requests with this disposition.")]
 Group = Annotated[str, Query(max_length=64, description="Only this stakeholder group's (its slug).")]
 

@@ -9,19 +9,19 @@ from fastapi.responses import HTMLResponse, Response
 
 from grounded.web.deps import SessionDep, Viewer
 from grounded.web.render import page
-from grounded.web.routes.common import API, PAGES
+from grounded.web.routes.common import API, PAGES, READ_PROBLEMS
 from grounded.web.state import app_state
 from grounded.web.views import saydo as view
 
-router = APIRouter(tags=["say-do"])
+router = APIRouter(tags=["say-do"], responses=READ_PROBLEMS)
 
 
-@router.get(f"{API}/problems/{{key}}/say-do")
+@router.get(f"{API}/problems/{{key}}/say-do", response_model=view.SayDo)
 def api_problem(request: Request, key: str, who: Viewer, session: SessionDep) -> dict[str, Any]:
     return view.compare(session, who.workspace, key, app_state(request))
 
 
-@router.get(f"{API}/themes/{{key}}/say-do")
+@router.get(f"{API}/themes/{{key}}/say-do", response_model=view.SayDo)
 def api_theme(request: Request, key: str, who: Viewer, session: SessionDep) -> dict[str, Any]:
     return view.compare(session, who.workspace, key, app_state(request))
 

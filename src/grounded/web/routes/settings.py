@@ -13,12 +13,12 @@ from grounded.web.deps import Admin, SessionDep
 from grounded.web.forms import FormInvalid, parse
 from grounded.web.identity import Caller
 from grounded.web.render import page
-from grounded.web.routes.common import API, PAGES, Paging
+from grounded.web.routes.common import API, CHANGE_PROBLEMS, PAGES, READ_PROBLEMS, Paging
 from grounded.web.schemas import PageOut
 from grounded.web.views import settings as view
 from grounded.workspace.schemas import ApiTokenCreate, ApiTokenRead, AuditEventRead
 
-router = APIRouter(tags=["settings"])
+router = APIRouter(tags=["settings"], responses=READ_PROBLEMS)
 Entity = Annotated[str, Query(max_length=40, description="Only changes to this record (e.g. D-1).")]
 
 
@@ -27,7 +27,7 @@ def api_members(who: Admin, session: SessionDep) -> list[view.Member]:
     return view.members(session, who.workspace)
 
 
-@router.put(f"{API}/members", response_model=view.Member)
+@router.put(f"{API}/members", response_model=view.Member, responses=CHANGE_PROBLEMS)
 def api_set_role(data: view.RoleChange, who: Admin, session: SessionDep) -> view.Member:
     return view.set_role(session, who.workspace, data=data, actor=who.actor)
 
@@ -37,12 +37,12 @@ def api_tokens(who: Admin, session: SessionDep) -> list[ApiTokenRead]:
     return view.token_list(session, who.workspace)
 
 
-@router.post(f"{API}/tokens", response_model=view.NewToken, status_code=201)
+@router.post(f"{API}/tokens", response_model=view.NewToken, status_code=201, responses=CHANGE_PROBLEMS)
 def api_create_token(data: ApiTokenCreate, who: Admin, session: SessionDep) -> view.NewToken:
     return view.create_token(session, who.workspace, who.user, who.role, data=data, actor=who.actor)
 
 
-@router.post(f"{API}/tokens/{{token_id}}/revoke", response_model=ApiTokenRead)
+@router.post(f"{API}/tokens/{{token_id}}/revoke", response_model=ApiTokenRead, responses=CHANGE_PROBLEMS)
 def api_revoke(token_id: str, who: Admin, session: SessionDep) -> ApiTokenRead:
     return view.revoke_token(session, who.workspace, token_id, actor=who.actor)
 

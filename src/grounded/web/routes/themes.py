@@ -6,18 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from grounded.core.validation import Schema
 from grounded.web.deps import Editor, SessionDep, Viewer
 from grounded.web.render import page
-from grounded.web.routes.common import API, PAGES, Paging
+from grounded.web.routes.common import API, CHANGE_PROBLEMS, PAGES, READ_PROBLEMS, Paging
 from grounded.web.schemas import Done
 from grounded.web.views import themes as view
 
-router = APIRouter(tags=["themes"])
+router = APIRouter(tags=["themes"], responses=READ_PROBLEMS)
 
 
-class Draft(BaseModel):
+class Draft(Schema):
     title: str | None = Field(default=None, min_length=3, max_length=300)
 
 
@@ -41,7 +42,7 @@ def page_detail(request: Request, key: str, who: Viewer, session: SessionDep) ->
     return page(request, "theme_detail.html", t=view.detail(session, who.workspace, key))
 
 
-@router.post(f"{API}/themes/{{key}}/problem", response_model=Done, status_code=201)
+@router.post(f"{API}/themes/{{key}}/problem", response_model=Done, status_code=201, responses=CHANGE_PROBLEMS)
 def api_draft(key: str, who: Editor, session: SessionDep, data: Draft | None = None) -> Done:
     created = view.draft_problem(session, who.workspace, key, title=data.title if data else None, actor=who.actor)
     return Done(message=f"drafted {created} from {key.upper()}", key=created)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from grounded.core.actor import Actor
 from grounded.core.pagination import PageParams
+from grounded.core.validation import Schema
 from grounded.decision import service as decisions
 from grounded.decision import signals
 from grounded.decision.schemas import DecisionCreate, DecisionDetail, DecisionRead, DecisionRevisionRead, OptionIn
@@ -37,7 +38,7 @@ class DecisionPage(BaseModel):
     revisions: list[DecisionRevisionRead]
 
 
-class DecisionDraft(BaseModel):
+class DecisionDraft(Schema):
     """A new decision from the page: its question, context and the options weighed."""
 
     title: str = Field(min_length=3, max_length=300)

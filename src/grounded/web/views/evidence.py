@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from grounded.core.actor import Actor
 from grounded.core.pagination import PageParams
+from grounded.core.validation import Schema
 from grounded.errors import Conflict, InvalidInput
 from grounded.evidence import service as evidence
 from grounded.evidence.schemas import EvidenceDetail, EvidenceFilter, EvidenceRead
@@ -91,11 +92,11 @@ def detail(session: Session, workspace: Workspace, key: str) -> EvidenceDetail:
     return evidence.details(session, workspace, item)
 
 
-class BulkLink(BaseModel):
+class BulkLink(Schema):
     problem: str = Field(min_length=1, max_length=40)
-    evidence: list[str] = Field(max_length=1000)
+    evidence: list[Annotated[str, Field(max_length=40)]] = Field(max_length=1000)
     role: LinkRole = LinkRole.SUPPORTS
-    note: str = ""
+    note: str = Field(default="", max_length=2000)
 
 
 class BulkLinked(BaseModel):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -20,11 +20,33 @@ from grounded.errors import InvalidInput
 from grounded.ingest import mapping as mappings
 from grounded.ingest import sources
 from grounded.ingest.protocols import ImportOptions
-from grounded.ingest.schemas import QuarantinedRowRead, SourceRead
+from grounded.ingest.schemas import QuarantinedRowRead, SourceCounts, SourceRead
 from grounded.models import Workspace
 from grounded.web.schemas import PageOut
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class ImportReport(BaseModel):
+    """What an import did (or, for a dry run, would do), as ``grounded import`` reports it."""
+
+    file: str
+    source_key: str
+    target: str
+    source: str | None = Field(description="The run's key (SRC-…); none for a dry run.")
+    counts: SourceCounts
+    accounts_created: int
+    people_created: int
+    quotes: int
+    redacted: dict[str, int]
+    notes: list[str]
+    examples: list[str]
+    resumed_from: int
+    dry_run: bool
+    seconds: float
+    rows_per_second: float
+    reader: str
+    resolved: int
 
 
 class ImportRun(BaseModel):

@@ -33,6 +33,31 @@ class MetricPage(BaseModel):
     sql_error: str | None
 
 
+class ValueOut(BaseModel):
+    """One computed number: its period (end inclusive), segment, detail and sample."""
+
+    period_start: date
+    period_end: date
+    segment: dict[str, str | None]
+    detail: dict[str, Any]
+    value: float | None
+    sample_size: int | None
+
+
+class MetricRun(BaseModel):
+    """What computing a metric now gave, as it was stored."""
+
+    key: str
+    version: int
+    engine: str
+    since: date
+    until: date
+    seconds: float
+    headline: list[ValueOut]
+    values: list[ValueOut]
+    notes: list[str]
+
+
 def listing(session: Session, workspace: Workspace, *, page: PageParams) -> PageOut[MetricRead]:
     found = catalogue.list_(session, workspace, page=page)
     return PageOut.of(found, [MetricRead.model_validate(m) for m in found.items])

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from grounded.core.actor import Actor
 from grounded.core.pagination import PageParams
+from grounded.core.validation import Schema
 from grounded.errors import InvalidInput
 from grounded.models import User, Workspace
 from grounded.models.enums import Role
@@ -27,7 +28,7 @@ class NewToken(BaseModel):
     plaintext: str
 
 
-class RoleChange(BaseModel):
+class RoleChange(Schema):
     email: str = Field(min_length=3, max_length=320)
     role: Role
 
