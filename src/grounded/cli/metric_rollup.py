@@ -51,7 +51,7 @@ def rollup(
     table(
         ["table", "rows"],
         [(name, f"{rows:,}") for name, rows in report.rows.items()],
-        title=f"Rollup {report.path}",
+        title="Activity rollup",
         caption=f"{'rebuilt' if report.rebuilt else 'updated'}: {report.new_parts} new or changed file(s), "
-        f"{report.removed_parts} removed, {report.days} day(s) recomputed, {report.seconds:.2f} s",
+        f"{report.removed_parts} removed, {report.days} day(s) recomputed, {report.seconds:.2f} s; in {report.path}",
     )
