@@ -18,7 +18,7 @@ from grounded.models import Evidence, EvidenceTheme, Theme, Workspace
 from grounded.problem import links
 from grounded.problem.schemas import LinkedProblem
 from grounded.synthesis import themes
-from grounded.synthesis.profile import profile
+from grounded.synthesis.profile import Profile, profile, profiles
 from grounded.web.schemas import PageOut
 
 WEEKS = 12
@@ -75,7 +75,9 @@ def listing(session: Session, workspace: Workspace, *, page: PageParams) -> Them
         sa.select(Theme).where(*where).order_by(Theme.size.desc(), Theme.number).limit(page.limit).offset(page.offset)
     ).all()
     weekly = _weekly(session, [t.id for t in rows])
-    items = [_row(session, t, weekly.get(t.id, [0] * WEEKS)) for t in rows]
+    found = profiles(session, rows)
+    children = _children(session, [t.id for t in rows])
+    items = [_row(found[t.id], weekly.get(t.id, [0] * WEEKS), children.get(t.id, [])) for t in rows]
     return ThemeList(
         items=items,
         total=int(total),
@@ -88,11 +90,16 @@ def listing(session: Session, workspace: Workspace, *, page: PageParams) -> Them
     )
 
 
-def _row(session: Session, theme: Theme, weekly: list[int]) -> ThemeRow:
-    found = profile(session, theme)
-    children = session.scalars(
-        sa.select(Theme).where(Theme.parent_id == theme.id).order_by(Theme.size.desc(), Theme.number)
-    ).all()
+def _children(session: Session, theme_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Theme]]:
+    found: dict[uuid.UUID, list[Theme]] = {}
+    for child in session.scalars(
+        sa.select(Theme).where(Theme.parent_id.in_(theme_ids)).order_by(Theme.size.desc(), Theme.number)
+    ):
+        found.setdefault(child.parent_id, []).append(child)  # type: ignore[arg-type]
+    return found
+
+
+def _row(found: Profile, weekly: list[int], children: list[Theme]) -> ThemeRow:
     thirty, ninety = (dataclasses.asdict(t) | {"ratio": t.ratio} for t in found.trends)
     return ThemeRow(
         key=found.key,
@@ -130,8 +137,8 @@ def _weekly(session: Session, theme_ids: list[uuid.UUID], now: datetime | None =
 
 def detail(session: Session, workspace: Workspace, key: str) -> ThemePage:
     theme = themes.get(session, workspace, key)
-    row = _row(session, theme, _weekly(session, [theme.id])[theme.id])
     found = profile(session, theme)
+    row = _row(found, _weekly(session, [theme.id])[theme.id], _children(session, [theme.id]).get(theme.id, []))
     return ThemePage(
         **row.model_dump(),
         parent=found.parent,
