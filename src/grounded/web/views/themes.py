@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from grounded.models import Evidence, EvidenceTheme, Theme, Workspace
 from grounded.problem import links
 from grounded.problem.schemas import LinkedProblem
 from grounded.synthesis import themes
-from grounded.synthesis.profile import Profile, profile, profiles
+from grounded.synthesis.profile import Profile, count_if, profile, profiles
 from grounded.web.schemas import PageOut
 
 WEEKS = 12
@@ -74,7 +75,7 @@ def listing(session: Session, workspace: Workspace, *, page: PageParams) -> Them
     rows = session.scalars(
         sa.select(Theme).where(*where).order_by(Theme.size.desc(), Theme.number).limit(page.limit).offset(page.offset)
     ).all()
-    weekly = _weekly(session, [t.id for t in rows])
+    weekly = weekly_counts(session, [t.id for t in rows])
     found = profiles(session, rows)
     children = _children(session, [t.id for t in rows])
     items = [_row(found[t.id], weekly.get(t.id, [0] * WEEKS), children.get(t.id, [])) for t in rows]
@@ -119,26 +120,32 @@ def _row(found: Profile, weekly: list[int], children: list[Theme]) -> ThemeRow:
     )
 
 
-def _weekly(session: Session, theme_ids: list[uuid.UUID], now: datetime | None = None) -> dict[uuid.UUID, list[int]]:
-    """Items per week over the last twelve weeks, oldest first, for each theme."""
+def weekly_counts(session: Session, theme_ids: list[uuid.UUID], now: datetime | None = None) -> dict[uuid.UUID, list[int]]:
+    """Items per week over the last twelve weeks, oldest first, for each theme (anything
+    dated after now counts in the last week), counted by the database."""
     now = now or utcnow()
     start = now - timedelta(weeks=WEEKS)
+    edges = [start + timedelta(weeks=n) for n in range(1, WEEKS)]
+    when = Evidence.occurred_at
+    weeks = [count_if(when < edges[0])]
+    weeks += [count_if(sa.and_(when >= low, when < high)) for low, high in itertools.pairwise(edges)]
+    weeks += [count_if(when >= edges[-1])]
     rows = session.execute(
-        sa.select(EvidenceTheme.theme_id, Evidence.occurred_at)
+        sa.select(EvidenceTheme.theme_id, *weeks)
         .join(Evidence, Evidence.id == EvidenceTheme.evidence_id)
-        .where(EvidenceTheme.theme_id.in_(theme_ids), Evidence.occurred_at >= start)
+        .where(EvidenceTheme.theme_id.in_(theme_ids), when >= start)
+        .group_by(EvidenceTheme.theme_id)
     ).all()
     series = {theme_id: [0] * WEEKS for theme_id in theme_ids}
-    for theme_id, when in rows:
-        week = min(int((when - start) / timedelta(weeks=1)), WEEKS - 1)
-        series[theme_id][week] += 1
+    for theme_id, *counts in rows:
+        series[theme_id] = [int(n or 0) for n in counts]
     return series
 
 
 def detail(session: Session, workspace: Workspace, key: str) -> ThemePage:
     theme = themes.get(session, workspace, key)
     found = profile(session, theme)
-    row = _row(found, _weekly(session, [theme.id])[theme.id], _children(session, [theme.id]).get(theme.id, []))
+    row = _row(found, weekly_counts(session, [theme.id])[theme.id], _children(session, [theme.id]).get(theme.id, []))
     return ThemePage(
         **row.model_dump(),
         parent=found.parent,
