@@ -4,6 +4,7 @@ the trend, and its representative texts."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -52,21 +53,24 @@ class Profile:
     sentiment: dict[str, float | int | None] = field(default_factory=dict)
     parent: str | None = None
     children: list[str] = field(default_factory=list)
+    #: Items per week over the last :data:`WEEKS` weeks, oldest first.
+    weekly: list[int] = field(default_factory=list)
 
 
 def profile(session: Session, theme: Theme, *, now: datetime | None = None) -> Profile:
     return profiles(session, [theme], now=now)[theme.id]
 
 
-def profiles(session: Session, of: Sequence[Theme], *, now: datetime | None = None) -> dict[uuid.UUID, Profile]:
+def profiles(
+    session: Session, of: Sequence[Theme], *, now: datetime | None = None, kinds: bool = True
+) -> dict[uuid.UUID, Profile]:
     """The profiles of many themes at once, counted by the database in a few queries for all
-    of them (not a few each, and without loading their members)."""
+    of them (not a few each, and without loading their members). ``kinds=False`` leaves
+    ``by_kind`` empty (a list of themes does not show it)."""
     now = now or utcnow()
     ids = [t.id for t in of]
     figures = _figures(session, ids, now)
-    by_kind = _by_kind(session, ids)
-    arr = _arr(session, ids)
-    tone = _tone(session, ids)
+    by_kind = _by_kind(session, ids) if kinds else {}
     representatives = _representatives(session, of)
     parents = _keys(session, {t.parent_id for t in of if t.parent_id is not None})
     children: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
@@ -85,7 +89,7 @@ def profiles(session: Session, of: Sequence[Theme], *, now: datetime | None = No
             keywords=list(t.keywords),
             size=f.size if f is not None else 0,
             accounts=f.accounts if f is not None else 0,
-            arr=arr.get(t.id, 0),
+            arr=int(f.arr or 0) if f is not None else 0,
             stated=int(f.stated or 0) if f is not None else 0,
             observed=int(f.observed or 0) if f is not None else 0,
             by_kind=dict(sorted(by_kind.get(t.id, {}).items(), key=lambda kv: -kv[1])),
@@ -102,7 +106,8 @@ def profiles(session: Session, of: Sequence[Theme], *, now: datetime | None = No
             first_seen=f.first if f is not None else None,
             last_seen=f.last if f is not None else None,
             representatives=representatives.get(t.id, []),
-            sentiment=tone.get(t.id, {"positive": 0, "negative": 0, "neutral": 0, "mean": None}),
+            sentiment=_tone(f),
+            weekly=[int(getattr(f, f"week{n}") or 0) if f else 0 for n in range(WEEKS)],
             parent=parents.get(t.parent_id) if t.parent_id else None,
             children=children[t.id],
         )
@@ -110,6 +115,9 @@ def profiles(session: Session, of: Sequence[Theme], *, now: datetime | None = No
 
 
 TREND_DAYS = (30, 90)
+#: Items per week are counted over this many weeks (oldest first; the last week also counts
+#: anything dated after now).
+WEEKS = 12
 
 
 def _members(ids: list[uuid.UUID], *columns: Any) -> sa.Select[Any]:
@@ -125,7 +133,19 @@ def count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
 
 
 def _figures(session: Session, ids: list[uuid.UUID], now: datetime) -> dict[uuid.UUID, Any]:
-    when = Evidence.occurred_at
+    """Every figure of each theme in one pass over its members; an account's ARR is counted
+    at its first member (row_number over theme and account), so once per theme."""
+    joined, value = sentiment.sentiment_of(_members(ids).outerjoin(Account, Account.id == Evidence.account_id))
+    member = joined.with_only_columns(
+        EvidenceTheme.theme_id,
+        Evidence.occurred_at.label("occurred_at"),
+        Evidence.mode.label("mode"),
+        Evidence.account_id.label("account_id"),
+        sa.case((Evidence.mode == EvidenceMode.STATED, value)).label("said"),
+        Account.arr.label("arr"),
+        sa.func.row_number().over(partition_by=(EvidenceTheme.theme_id, Evidence.account_id)).label("nth"),
+    ).subquery()
+    when, said = member.c.occurred_at, member.c.said
     windows = []
     for days in TREND_DAYS:
         start = now - timedelta(days=days)
@@ -133,16 +153,27 @@ def _figures(session: Session, ids: list[uuid.UUID], now: datetime) -> dict[uuid
             count_if(sa.and_(when >= start, when <= now)).label(f"recent{days}"),
             count_if(when < start).label(f"before{days}"),
         ]
-    statement = _members(
-        ids,
+    edges = [now - timedelta(weeks=WEEKS - n) for n in range(WEEKS + 1)]
+    weeks = [
+        count_if(sa.and_(when >= low, when < high) if n < WEEKS - 1 else when >= low).label(f"week{n}")
+        for n, (low, high) in enumerate(itertools.pairwise(edges))
+    ]
+    statement = sa.select(
+        member.c.theme_id,
         sa.func.count().label("size"),
-        sa.func.count(sa.distinct(Evidence.account_id)).label("accounts"),
-        count_if(Evidence.mode == EvidenceMode.STATED).label("stated"),
-        count_if(Evidence.mode == EvidenceMode.OBSERVED).label("observed"),
+        sa.func.count(sa.distinct(member.c.account_id)).label("accounts"),
+        sa.func.sum(sa.case((member.c.nth == 1, member.c.arr), else_=0)).label("arr"),
+        count_if(member.c.mode == EvidenceMode.STATED).label("stated"),
+        count_if(member.c.mode == EvidenceMode.OBSERVED).label("observed"),
         sa.func.min(when).label("first"),
         sa.func.max(when).label("last"),
         *windows,
-    ).group_by(EvidenceTheme.theme_id)
+        *weeks,
+        count_if(said >= sentiment.POSITIVE).label("positive"),
+        count_if(said <= -sentiment.POSITIVE).label("negative"),
+        sa.func.count(said).label("scored"),
+        sa.func.sum(said).label("total"),
+    ).group_by(member.c.theme_id)
     return {r.theme_id: r for r in session.execute(statement)}
 
 
@@ -154,40 +185,18 @@ def _by_kind(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str
     return found
 
 
-def _arr(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """The ARR of each theme's distinct accounts."""
-    pairs = _members(ids, Evidence.account_id.label("account_id")).where(Evidence.account_id.is_not(None)).distinct()
-    pair = pairs.subquery()
-    statement = (
-        sa.select(pair.c.theme_id, sa.func.coalesce(sa.func.sum(Account.arr), 0))
-        .join(Account, Account.id == pair.c.account_id)
-        .group_by(pair.c.theme_id)
-    )
-    return {theme_id: int(total or 0) for theme_id, total in session.execute(statement)}
-
-
-def _tone(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, float | int | None]]:
-    """Of each theme's stated members with a sentiment: how many are positive, negative,
-    neutral, and the mean (observed items are counted, not read for tone)."""
-    base = _members(ids).where(Evidence.mode == EvidenceMode.STATED)
-    joined, value = sentiment.sentiment_of(base)
-    statement = joined.with_only_columns(
-        EvidenceTheme.theme_id,
-        count_if(value >= sentiment.POSITIVE).label("positive"),
-        count_if(value <= -sentiment.POSITIVE).label("negative"),
-        sa.func.count(value).label("scored"),
-        sa.func.sum(value).label("total"),
-    ).group_by(EvidenceTheme.theme_id)
-    found: dict[uuid.UUID, dict[str, float | int | None]] = {}
-    for r in session.execute(statement):
-        scored, positive, negative = int(r.scored or 0), int(r.positive or 0), int(r.negative or 0)
-        found[r.theme_id] = {
-            "positive": positive,
-            "negative": negative,
-            "neutral": scored - positive - negative,
-            "mean": round(float(r.total) / scored, 3) if scored else None,
-        }
-    return found
+def _tone(f: Any) -> dict[str, float | int | None]:
+    """Of the stated members with a sentiment: how many are positive, negative, neutral, and
+    the mean (observed items are counted, not read for tone)."""
+    scored = int(f.scored or 0) if f is not None else 0
+    positive = int(f.positive or 0) if f is not None else 0
+    negative = int(f.negative or 0) if f is not None else 0
+    return {
+        "positive": positive,
+        "negative": negative,
+        "neutral": scored - positive - negative,
+        "mean": round(float(f.total) / scored, 3) if scored else None,
+    }
 
 
 def _keys(session: Session, theme_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,15 +13,12 @@ from sqlalchemy.orm import Session
 
 from grounded.core.actor import Actor
 from grounded.core.pagination import PageParams
-from grounded.db.types import utcnow
-from grounded.models import Evidence, EvidenceTheme, Theme, Workspace
+from grounded.models import Theme, Workspace
 from grounded.problem import links
 from grounded.problem.schemas import LinkedProblem
 from grounded.synthesis import themes
-from grounded.synthesis.profile import Profile, count_if, profile, profiles
+from grounded.synthesis.profile import Profile, profile, profiles
 from grounded.web.schemas import PageOut
-
-WEEKS = 12
 
 
 class ThemeRow(BaseModel):
@@ -75,10 +71,9 @@ def listing(session: Session, workspace: Workspace, *, page: PageParams) -> Them
     rows = session.scalars(
         sa.select(Theme).where(*where).order_by(Theme.size.desc(), Theme.number).limit(page.limit).offset(page.offset)
     ).all()
-    weekly = weekly_counts(session, [t.id for t in rows])
-    found = profiles(session, rows)
+    found = profiles(session, rows, kinds=False)
     children = _children(session, [t.id for t in rows])
-    items = [_row(found[t.id], weekly.get(t.id, [0] * WEEKS), children.get(t.id, [])) for t in rows]
+    items = [_row(found[t.id], children.get(t.id, [])) for t in rows]
     return ThemeList(
         items=items,
         total=int(total),
@@ -100,7 +95,7 @@ def _children(session: Session, theme_ids: list[uuid.UUID]) -> dict[uuid.UUID, l
     return found
 
 
-def _row(found: Profile, weekly: list[int], children: list[Theme]) -> ThemeRow:
+def _row(found: Profile, children: list[Theme]) -> ThemeRow:
     thirty, ninety = (dataclasses.asdict(t) | {"ratio": t.ratio} for t in found.trends)
     return ThemeRow(
         key=found.key,
@@ -113,39 +108,17 @@ def _row(found: Profile, weekly: list[int], children: list[Theme]) -> ThemeRow:
         observed=found.observed,
         trend_30=thirty,
         trend_90=ninety,
-        weekly=weekly,
+        weekly=found.weekly,
         sentiment=found.sentiment,
         representatives=[r | {"text": r["text"][:400]} for r in found.representatives],
         children=[{"key": c.key, "label": c.name or c.label, "size": c.size} for c in children],
     )
 
 
-def weekly_counts(session: Session, theme_ids: list[uuid.UUID], now: datetime | None = None) -> dict[uuid.UUID, list[int]]:
-    """Items per week over the last twelve weeks, oldest first, for each theme (anything
-    dated after now counts in the last week), counted by the database."""
-    now = now or utcnow()
-    start = now - timedelta(weeks=WEEKS)
-    edges = [start + timedelta(weeks=n) for n in range(1, WEEKS)]
-    when = Evidence.occurred_at
-    weeks = [count_if(when < edges[0])]
-    weeks += [count_if(sa.and_(when >= low, when < high)) for low, high in itertools.pairwise(edges)]
-    weeks += [count_if(when >= edges[-1])]
-    rows = session.execute(
-        sa.select(EvidenceTheme.theme_id, *weeks)
-        .join(Evidence, Evidence.id == EvidenceTheme.evidence_id)
-        .where(EvidenceTheme.theme_id.in_(theme_ids), when >= start)
-        .group_by(EvidenceTheme.theme_id)
-    ).all()
-    series = {theme_id: [0] * WEEKS for theme_id in theme_ids}
-    for theme_id, *counts in rows:
-        series[theme_id] = [int(n or 0) for n in counts]
-    return series
-
-
 def detail(session: Session, workspace: Workspace, key: str) -> ThemePage:
     theme = themes.get(session, workspace, key)
     found = profile(session, theme)
-    row = _row(found, weekly_counts(session, [theme.id])[theme.id], _children(session, [theme.id]).get(theme.id, []))
+    row = _row(found, _children(session, [theme.id]).get(theme.id, []))
     return ThemePage(
         **row.model_dump(),
         parent=found.parent,

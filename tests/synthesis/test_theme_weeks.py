@@ -1,4 +1,4 @@
-"""The themes page's figures: items per week counted by the database."""
+"""The themes page's items per week, counted by the database."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from grounded.synthesis import themes
+from grounded.synthesis.profile import profiles
 from grounded.synthesis.schemas import ThemeCreate, ThemeRunCreate
-from grounded.web.views.themes import weekly_counts
 from tests.factories import make_actor, make_evidence, make_workspace
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -25,7 +25,7 @@ def test_the_themes_page_counts_items_per_week_oldest_first(session: Session) ->
     themes.assign(session, theme, {e.id: 0.1 for e in items})
     session.flush()
 
-    found = weekly_counts(session, [theme.id, empty.id], now=NOW)
+    found = {key: p.weekly for key, p in profiles(session, [theme, empty], now=NOW, kinds=False).items()}
     # week 0 starts 84 days ago: 83 days ago is in it; 20 days ago is in week 9 (63..70 days after
     # the start); 8 days ago in week 10; 6, 1, 0 and the future one in the last week.
     assert found[theme.id] == [1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 4]
