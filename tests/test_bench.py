@@ -3,6 +3,7 @@ measure again. Their figures are not checked here; docs/performance.md records t
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -139,3 +140,21 @@ def test_the_sign_in_benchmark_runs_and_reports_its_figures(tmp_path: Path) -> N
     for label in ("right password", "wrong password", "unknown address"):
         assert any(line.startswith(f"authenticate, {label}: ") for line in lines), result.stdout
     assert lines[-1].startswith("unknown address / wrong password for a known one: "), result.stdout
+
+
+@pytest.mark.slow
+def test_the_web_benchmark_times_every_page_and_its_json_twin(tmp_path: Path) -> None:
+    seconds = "2" if shutil.which("wrk") else "0"  # the load test needs wrk (Debian's package)
+    result = _run(
+        [str(BENCH / "web_pages.py"), "--items", "9000", "--requests", "3", "--load-seconds", seconds], tmp_path
+    )
+    assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-3000:]
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith("/w/demo/")]
+    assert [row[0] for row in rows][:3] == ["/w/demo/", "/w/demo/evidence", "/w/demo/evidence?q=rebuild+spreadsheet"]
+    assert len(rows) == 19, result.stdout
+    assert all(len(row) == 5 and all(float(figure) > 0 for figure in row[1:]) for row in rows), result.stdout
+    assert "9,000 evidence items" in result.stdout
+    assert "worst median" in result.stdout
+    if seconds != "0":
+        assert "Requests/sec:" in result.stdout, result.stdout
+        assert "Non-2xx" not in result.stdout, result.stdout

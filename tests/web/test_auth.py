@@ -126,6 +126,24 @@ def test_api_tokens_act_with_their_role_until_revoked(app: FastAPI, world: World
     assert garbage.status_code == 401
 
 
+def test_a_token_in_use_shows_when_it_was_last_used_noted_once_a_minute(app: FastAPI, world: World) -> None:
+    fresh = build_world(world.engine)
+    api = client(app)
+    admin = {"Authorization": f"Bearer {fresh.tokens[Role.ADMIN]}"}
+    viewer = {"Authorization": f"Bearer {fresh.tokens[Role.VIEWER]}"}
+
+    def last_used() -> str | None:
+        listed = api.get(f"/api/v1/w/{fresh.slug}/tokens", headers=admin).json()
+        return next(t["last_used_at"] for t in listed if t["role"] == "viewer")
+
+    assert last_used() is None
+    assert api.get(f"/api/v1/w/{fresh.slug}/problems", headers=viewer).status_code == 200
+    first = last_used()
+    assert first is not None
+    assert api.get(f"/api/v1/w/{fresh.slug}/problems", headers=viewer).status_code == 200
+    assert last_used() == first  # a second use within the minute writes nothing
+
+
 def test_a_token_of_one_workspace_opens_no_other(app: FastAPI, world: World) -> None:
     other = build_world(world.engine)
     answer = client(app).get(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+from typing import Annotated, Any
 
 import typer
 
@@ -12,6 +13,14 @@ from grounded.errors import InvalidInput
 
 Host = Annotated[str | None, typer.Option(help="Address to listen on (default: GROUNDED_HOST or 127.0.0.1).")]
 Port = Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default: GROUNDED_PORT or 8000).")]
+Workers = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        max=64,
+        help="Worker processes (each with its own database connections); one per core serves more requests at once.",
+    ),
+]
 Accounts = Annotated[
     bool,
     typer.Option(
@@ -28,6 +37,7 @@ def serve(
     secure_cookies: Annotated[
         bool, typer.Option("--secure-cookies", help="Mark cookies Secure (set this behind a TLS proxy).")
     ] = False,
+    workers: Workers = 1,
 ) -> None:
     """Serve the web app and the JSON API (OpenAPI at /api/v1/openapi.json).
 
@@ -35,17 +45,24 @@ def serve(
     yourself, as an admin, without signing in. Any other address requires accounts (create
     them with grounded user create EMAIL NAME --role admin --password-stdin).
 
-    Example: grounded serve --host 0.0.0.0 --port 8080 --accounts
+    Example: grounded serve --host 0.0.0.0 --port 8080 --accounts --workers 2
     """
-    run_server(state(), host=host, port=port, accounts=accounts, secure_cookies=secure_cookies)
+    run_server(state(), host=host, port=port, accounts=accounts, secure_cookies=secure_cookies, workers=workers)
 
 
 def run_server(
-    current: State, *, host: str | None, port: int | None, accounts: bool, secure_cookies: bool = False
+    current: State,
+    *,
+    host: str | None,
+    port: int | None,
+    accounts: bool,
+    secure_cookies: bool = False,
+    workers: int = 1,
 ) -> None:
     """Build the app for ``current``'s database and serve it until interrupted."""
     import uvicorn
 
+    from grounded.web import workers as workers_env
     from grounded.web.app import create_app
     from grounded.web.config import WebConfig, is_loopback
     from grounded.workspace.users import can_sign_in
@@ -64,8 +81,14 @@ def run_server(
                 )
     local_user = (settings.user or current.actor_name()) if local else None
     config = WebConfig(host=host, port=port, local_user=local_user, secure_cookies=secure_cookies)
-    app = create_app(settings, config, engine=current.engine)
+    app = create_app(settings, config, engine=current.engine)  # checks the database before serving
     shown = f"[{host}]" if ":" in host else host
     mode = f"single-user local mode as {local_user}" if local else "accounts: sign in to use it"
-    console.print(f"Serving grounded at [bold]http://{shown}:{port}/[/] ({mode}). Press Ctrl-C to stop.")
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True, server_header=False)
+    processes = f", {workers} worker processes" if workers > 1 else ""
+    console.print(f"Serving grounded at [bold]http://{shown}:{port}/[/] ({mode}{processes}). Press Ctrl-C to stop.")
+    options: dict[str, Any] = {"log_level": "warning", "proxy_headers": True, "server_header": False}
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, **options)
+        return
+    os.environ[workers_env.ENV] = workers_env.to_env(settings, config)
+    uvicorn.run(workers_env.FACTORY, factory=True, workers=workers, host=host, port=port, **options)

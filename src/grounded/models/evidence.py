@@ -84,6 +84,7 @@ class Evidence(IdMixin, Keyed, TimestampMixin, Base):
         workspace_number_unique("evidence"),
         sa.UniqueConstraint("workspace_id", "source_key", "external_id"),
         sa.Index("ix_evidence_workspace_occurred", "workspace_id", "occurred_at"),
+        sa.Index("ix_evidence_workspace_created", "workspace_id", "created_at", "kind"),
         sa.Index("ix_evidence_account", "account_id"),
         sa.Index(
             "ix_evidence_parent",

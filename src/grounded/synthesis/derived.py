@@ -25,7 +25,8 @@ class Cache:
     def __init__(self, model: Any, *, by: str, value: str, version: Callable[[], str]) -> None:
         self.model, self.by, self.value, self.version = model, by, value, version
 
-    def _current(self) -> sa.ColumnElement[bool]:
+    def current(self) -> sa.ColumnElement[bool]:
+        """The join of an Evidence row to its current cached row (same version, same text)."""
         return sa.and_(
             self.model.evidence_id == Evidence.id,
             getattr(self.model, self.by) == self.version(),
@@ -43,7 +44,7 @@ class Cache:
         no current one; how many were computed."""
         statement = (
             sa.select(Evidence.id, Evidence.text, Evidence.content_hash)
-            .outerjoin(self.model, self._current())
+            .outerjoin(self.model, self.current())
             .where(Evidence.workspace_id == workspace_id, self.model.evidence_id.is_(None))
         )
         wanted = list(evidence_ids) if evidence_ids is not None else None
@@ -85,7 +86,7 @@ class Cache:
         for start in range(0, len(wanted), CHUNK):
             found += session.execute(
                 sa.select(Evidence.id, getattr(self.model, self.value).label("value"), *extra)
-                .outerjoin(self.model, self._current())
+                .outerjoin(self.model, self.current())
                 .where(Evidence.id.in_(wanted[start : start + CHUNK]))
             ).all()
         return found

@@ -4,9 +4,12 @@ the trend, and its representative texts."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -50,81 +53,185 @@ class Profile:
     sentiment: dict[str, float | int | None] = field(default_factory=dict)
     parent: str | None = None
     children: list[str] = field(default_factory=list)
+    #: Items per week over the last :data:`WEEKS` weeks, oldest first.
+    weekly: list[int] = field(default_factory=list)
 
 
 def profile(session: Session, theme: Theme, *, now: datetime | None = None) -> Profile:
+    return profiles(session, [theme], now=now)[theme.id]
+
+
+def profiles(
+    session: Session, of: Sequence[Theme], *, now: datetime | None = None, kinds: bool = True
+) -> dict[uuid.UUID, Profile]:
+    """The profiles of many themes at once, counted by the database in a few queries for all
+    of them (not a few each, and without loading their members). ``kinds=False`` leaves
+    ``by_kind`` empty (a list of themes does not show it)."""
     now = now or utcnow()
-    members = sa.select(EvidenceTheme.evidence_id).where(EvidenceTheme.theme_id == theme.id)
-    rows = session.execute(
-        sa.select(Evidence.id, Evidence.kind, Evidence.mode, Evidence.occurred_at, Evidence.account_id).where(
-            Evidence.id.in_(members)
+    ids = [t.id for t in of]
+    figures = _figures(session, ids, now)
+    by_kind = _by_kind(session, ids) if kinds else {}
+    representatives = _representatives(session, of)
+    parents = _keys(session, {t.parent_id for t in of if t.parent_id is not None})
+    children: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
+    for child in session.scalars(
+        sa.select(Theme).where(Theme.parent_id.in_(ids)).order_by(Theme.size.desc(), Theme.number)
+    ):
+        children[child.parent_id].append(child.key)  # type: ignore[index]
+    found = {}
+    for t in of:
+        f = figures.get(t.id)
+        span_start = f.first if f is not None else now
+        found[t.id] = Profile(
+            key=t.key,
+            label=t.label,
+            name=t.name,
+            keywords=list(t.keywords),
+            size=f.size if f is not None else 0,
+            accounts=f.accounts if f is not None else 0,
+            arr=int(f.arr or 0) if f is not None else 0,
+            stated=int(f.stated or 0) if f is not None else 0,
+            observed=int(f.observed or 0) if f is not None else 0,
+            by_kind=dict(sorted(by_kind.get(t.id, {}).items(), key=lambda kv: -kv[1])),
+            trends=[
+                _trend(
+                    int(getattr(f, f"recent{d}") or 0) if f else 0,
+                    int(getattr(f, f"before{d}") or 0) if f else 0,
+                    now,
+                    d,
+                    span_start,
+                )
+                for d in TREND_DAYS
+            ],
+            first_seen=f.first if f is not None else None,
+            last_seen=f.last if f is not None else None,
+            representatives=representatives.get(t.id, []),
+            sentiment=_tone(f),
+            weekly=[int(getattr(f, f"week{n}") or 0) if f else 0 for n in range(WEEKS)],
+            parent=parents.get(t.parent_id) if t.parent_id else None,
+            children=children[t.id],
         )
-    ).all()
-    accounts = {r.account_id for r in rows if r.account_id is not None}
-    arr = 0
-    if accounts:
-        arr = int(
-            session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Account.arr), 0)).where(Account.id.in_(accounts)))
-            or 0
-        )
-    times = [r.occurred_at for r in rows]
-    span_start = min(times) if times else now
-    by_kind: dict[str, int] = {}
-    for r in rows:
-        by_kind[r.kind.value] = by_kind.get(r.kind.value, 0) + 1
-    parent = session.get(Theme, theme.parent_id) if theme.parent_id else None
-    children = session.scalars(
-        sa.select(Theme).where(Theme.parent_id == theme.id).order_by(Theme.size.desc(), Theme.number)
-    ).all()
-    return Profile(
-        key=theme.key,
-        label=theme.label,
-        name=theme.name,
-        keywords=list(theme.keywords),
-        size=len(rows),
-        accounts=len(accounts),
-        arr=arr,
-        stated=sum(1 for r in rows if r.mode == EvidenceMode.STATED),
-        observed=sum(1 for r in rows if r.mode == EvidenceMode.OBSERVED),
-        by_kind=dict(sorted(by_kind.items(), key=lambda kv: -kv[1])),
-        trends=[_trend(times, now, days, span_start) for days in (30, 90)],
-        first_seen=min(times) if times else None,
-        last_seen=max(times) if times else None,
-        representatives=_representatives(session, theme),
-        sentiment=_sentiment(session, [r.id for r in rows if r.mode == EvidenceMode.STATED]),
-        parent=parent.key if parent else None,
-        children=[c.key for c in children],
+    return found
+
+
+TREND_DAYS = (30, 90)
+#: Items per week are counted over this many weeks (oldest first; the last week also counts
+#: anything dated after now).
+WEEKS = 12
+
+
+def _members(ids: list[uuid.UUID], *columns: Any) -> sa.Select[Any]:
+    return (
+        sa.select(EvidenceTheme.theme_id, *columns)
+        .join(Evidence, Evidence.id == EvidenceTheme.evidence_id)
+        .where(EvidenceTheme.theme_id.in_(ids))
     )
 
 
-def _trend(times: list[datetime], now: datetime, days: int, span_start: datetime) -> Trend:
+def count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
+def _figures(session: Session, ids: list[uuid.UUID], now: datetime) -> dict[uuid.UUID, Any]:
+    """Every figure of each theme in one pass over its members; an account's ARR is counted
+    at its first member (row_number over theme and account), so once per theme."""
+    joined, value = sentiment.sentiment_of(_members(ids).outerjoin(Account, Account.id == Evidence.account_id))
+    member = joined.with_only_columns(
+        EvidenceTheme.theme_id,
+        Evidence.occurred_at.label("occurred_at"),
+        Evidence.mode.label("mode"),
+        Evidence.account_id.label("account_id"),
+        sa.case((Evidence.mode == EvidenceMode.STATED, value)).label("said"),
+        Account.arr.label("arr"),
+        sa.func.row_number().over(partition_by=(EvidenceTheme.theme_id, Evidence.account_id)).label("nth"),
+    ).subquery()
+    when, said = member.c.occurred_at, member.c.said
+    windows = []
+    for days in TREND_DAYS:
+        start = now - timedelta(days=days)
+        windows += [
+            count_if(sa.and_(when >= start, when <= now)).label(f"recent{days}"),
+            count_if(when < start).label(f"before{days}"),
+        ]
+    edges = [now - timedelta(weeks=WEEKS - n) for n in range(WEEKS + 1)]
+    weeks = [
+        count_if(sa.and_(when >= low, when < high) if n < WEEKS - 1 else when >= low).label(f"week{n}")
+        for n, (low, high) in enumerate(itertools.pairwise(edges))
+    ]
+    statement = sa.select(
+        member.c.theme_id,
+        sa.func.count().label("size"),
+        sa.func.count(sa.distinct(member.c.account_id)).label("accounts"),
+        sa.func.sum(sa.case((member.c.nth == 1, member.c.arr), else_=0)).label("arr"),
+        count_if(member.c.mode == EvidenceMode.STATED).label("stated"),
+        count_if(member.c.mode == EvidenceMode.OBSERVED).label("observed"),
+        sa.func.min(when).label("first"),
+        sa.func.max(when).label("last"),
+        *windows,
+        *weeks,
+        count_if(said >= sentiment.POSITIVE).label("positive"),
+        count_if(said <= -sentiment.POSITIVE).label("negative"),
+        sa.func.count(said).label("scored"),
+        sa.func.sum(said).label("total"),
+    ).group_by(member.c.theme_id)
+    return {r.theme_id: r for r in session.execute(statement)}
+
+
+def _by_kind(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+    found: dict[uuid.UUID, dict[str, int]] = {}
+    statement = _members(ids, Evidence.kind, sa.func.count()).group_by(EvidenceTheme.theme_id, Evidence.kind)
+    for theme_id, kind, n in session.execute(statement):
+        found.setdefault(theme_id, {})[kind.value] = int(n)
+    return found
+
+
+def _tone(f: Any) -> dict[str, float | int | None]:
+    """Of the stated members with a sentiment: how many are positive, negative, neutral, and
+    the mean (observed items are counted, not read for tone)."""
+    scored = int(f.scored or 0) if f is not None else 0
+    positive = int(f.positive or 0) if f is not None else 0
+    negative = int(f.negative or 0) if f is not None else 0
+    return {
+        "positive": positive,
+        "negative": negative,
+        "neutral": scored - positive - negative,
+        "mean": round(float(f.total) / scored, 3) if scored else None,
+    }
+
+
+def _keys(session: Session, theme_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not theme_ids:
+        return {}
+    return {t.id: t.key for t in session.scalars(sa.select(Theme).where(Theme.id.in_(list(theme_ids))))}
+
+
+def _trend(recent: int, before: int, now: datetime, days: int, span_start: datetime) -> Trend:
+    """Items in the last ``days`` against the average per window of as long over the history
+    before it (from the first item on, at least one window)."""
     window = timedelta(days=days)
-    recent = sum(1 for t in times if now - window <= t <= now)
-    before = [t for t in times if t < now - window]
     history = (now - window) - span_start
     windows = max(history / window, 1.0) if before else 0.0
-    return Trend(days=days, recent=recent, before_average=round(len(before) / windows, 2) if windows else 0.0)
+    return Trend(days=days, recent=recent, before_average=round(before / windows, 2) if windows else 0.0)
 
 
-def _representatives(session: Session, theme: Theme) -> list[dict[str, str]]:
-    ids = [uuid.UUID(value) for value in theme.representative_ids]
-    if not ids:
-        return []
+def _representatives(session: Session, of: Sequence[Theme]) -> dict[uuid.UUID, list[dict[str, str]]]:
+    wanted = {t.id: [uuid.UUID(value) for value in t.representative_ids] for t in of}
+    every = [i for ids in wanted.values() for i in ids]
+    if not every:
+        return {}
     found = {
-        e.id: e
-        for e in session.scalars(
-            sa.select(Evidence).where(Evidence.id.in_(ids), Evidence.workspace_id == theme.workspace_id)
+        r.id: r
+        for r in session.execute(  # by primary key; the workspace is checked below
+            sa.select(Evidence.id, Evidence.workspace_id, Evidence.number, Evidence.kind, Evidence.text).where(
+                Evidence.id.in_(every)
+            )
         )
     }
-    return [{"evidence": found[i].key, "kind": found[i].kind.value, "text": found[i].text} for i in ids if i in found]
-
-
-def _sentiment(session: Session, stated: list[uuid.UUID]) -> dict[str, float | int | None]:
-    """The tone of what people said (observed items are counted, not read for tone)."""
-    scores = sentiment.scores(session, stated)
-    found: dict[str, float | int | None] = {"positive": 0, "negative": 0, "neutral": 0}
-    for value in scores.values():
-        polarity = sentiment.polarity(value)
-        found[polarity] = int(found[polarity] or 0) + 1
-    found["mean"] = round(sum(scores.values()) / len(scores), 3) if scores else None
-    return found
+    return {
+        t.id: [
+            {"evidence": f"{Evidence.KEY_PREFIX}-{found[i].number}", "kind": found[i].kind.value, "text": found[i].text}
+            for i in wanted[t.id]
+            if i in found and found[i].workspace_id == t.workspace_id
+        ]
+        for t in of
+    }

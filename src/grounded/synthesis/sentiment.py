@@ -29,6 +29,7 @@ from functools import lru_cache
 from importlib.metadata import version
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from grounded.models import Evidence, EvidenceSentiment
@@ -154,6 +155,14 @@ def _scores(texts: Sequence[str]) -> list[float | None]:
     from grounded.synthesis.language import detect, is_english
 
     return [score(t) if is_english(code) else None for t, code in zip(texts, detect(texts), strict=True)]
+
+
+def sentiment_of(statement: sa.Select[Any]) -> tuple[sa.Select[Any], sa.ColumnElement[Any]]:
+    """``statement`` (over Evidence) joined to the analyzer's current scores, and each item's
+    sentiment as a column: the one a person or an import gave, else the analyzer's. For SQL
+    that aggregates sentiment; :func:`scores` reads it item by item."""
+    model = _CACHE.model
+    return statement.outerjoin(model, _CACHE.current()), sa.func.coalesce(Evidence.sentiment, model.score)
 
 
 def scores(session: Session, evidence_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, float]:

@@ -21,6 +21,19 @@ def page_params(
 
 
 Paging = Annotated[PageParams, Depends(page_params)]
+
+#: Themes come with their figures, trend and quotes: fewer to a page than other lists.
+THEMES_PER_PAGE = 25
+
+
+def theme_page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many to return.")] = THEMES_PER_PAGE,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many to skip.")] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+ThemePaging = Annotated[PageParams, Depends(theme_page_params)]
 API = "/api/v1/w/{ws}"
 PAGES = "/w/{ws}"
 

@@ -11,7 +11,7 @@ from pydantic import Field
 from grounded.core.validation import Schema
 from grounded.web.deps import Editor, SessionDep, Viewer
 from grounded.web.render import page
-from grounded.web.routes.common import API, CHANGE_PROBLEMS, PAGES, READ_PROBLEMS, Paging
+from grounded.web.routes.common import API, CHANGE_PROBLEMS, PAGES, READ_PROBLEMS, ThemePaging
 from grounded.web.schemas import Done
 from grounded.web.views import themes as view
 
@@ -23,12 +23,12 @@ class Draft(Schema):
 
 
 @router.get(f"{API}/themes", response_model=view.ThemeList)
-def api_list(who: Viewer, session: SessionDep, paging: Paging) -> view.ThemeList:
+def api_list(who: Viewer, session: SessionDep, paging: ThemePaging) -> view.ThemeList:
     return view.listing(session, who.workspace, page=paging)
 
 
 @router.get(f"{PAGES}/themes", response_class=HTMLResponse, include_in_schema=False)
-def page_list(request: Request, who: Viewer, session: SessionDep, paging: Paging) -> Response:
+def page_list(request: Request, who: Viewer, session: SessionDep, paging: ThemePaging) -> Response:
     return page(request, "themes.html", found=view.listing(session, who.workspace, page=paging))
 
 

@@ -83,7 +83,14 @@ def _rising(session: Session, workspace: Workspace, since: datetime) -> list[Ite
         sa.select(Theme, recent, earlier)
         .join(EvidenceTheme, EvidenceTheme.theme_id == Theme.id)
         .join(Evidence, Evidence.id == EvidenceTheme.evidence_id)
-        .where(Theme.run_id == run.id, Theme.parent_id.is_(None), Evidence.occurred_at >= before)
+        # From the workspace's recent evidence (ix_evidence_workspace_occurred) to its themes,
+        # not from every member of every theme to its date.
+        .where(
+            Evidence.workspace_id == workspace.id,
+            Evidence.occurred_at >= before,
+            Theme.run_id == run.id,
+            Theme.parent_id.is_(None),
+        )
         .group_by(Theme.id)
     ).all()
     found = []

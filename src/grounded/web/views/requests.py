@@ -33,7 +33,10 @@ def board(
         sa.select(StakeholderGroup.id, StakeholderGroup.slug).where(StakeholderGroup.workspace_id == workspace.id)
     ).all()
     groups = {row[0]: row[1] for row in found_groups}
-    rows = [_row(session, r, groups) for r in found.items]
+    ids = [r.id for r in found.items]
+    linked = _linked(session, ids)
+    stakes = requests.stakes_of(session, ids)
+    rows = [_row(r, groups, linked.get(r.id, []), stakes.get(r.id, [])) for r in found.items]
     return RequestBoard(
         items=rows,
         total=found.total,
@@ -43,18 +46,25 @@ def board(
     )
 
 
-def _row(session: Session, request: Request, groups: dict[Any, str]) -> RequestRow:
-    linked = session.scalars(
-        sa.select(Problem.number)
+def _linked(session: Session, request_ids: list[Any]) -> dict[Any, list[str]]:
+    """The problems each request is accepted as evidence for, in one query for the page."""
+    found: dict[Any, list[str]] = {}
+    for request_id, number in session.execute(
+        sa.select(ProblemLink.request_id, Problem.number)
         .join(ProblemLink, ProblemLink.problem_id == Problem.id)
-        .where(ProblemLink.request_id == request.id, ProblemLink.status == LinkStatus.ACCEPTED)
+        .where(ProblemLink.request_id.in_(request_ids), ProblemLink.status == LinkStatus.ACCEPTED)
         .order_by(Problem.number)
-    ).all()
+    ):
+        found.setdefault(request_id, []).append(f"P-{number}")
+    return found
+
+
+def _row(request: Request, groups: dict[Any, str], linked: list[str], stakes: list[dict[str, Any]]) -> RequestRow:
     return RequestRow(
         **RequestRead.model_validate(request).model_dump(),
         group=groups.get(request.stakeholder_group_id),
-        problems=[f"P-{n}" for n in linked],
-        accounts=requests.stakes(session, request),
+        problems=linked,
+        accounts=stakes,
     )
 
 

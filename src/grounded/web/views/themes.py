@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,15 +13,12 @@ from sqlalchemy.orm import Session
 
 from grounded.core.actor import Actor
 from grounded.core.pagination import PageParams
-from grounded.db.types import utcnow
-from grounded.models import Evidence, EvidenceTheme, Theme, Workspace
+from grounded.models import Theme, Workspace
 from grounded.problem import links
 from grounded.problem.schemas import LinkedProblem
 from grounded.synthesis import themes
-from grounded.synthesis.profile import profile
+from grounded.synthesis.profile import Profile, profile, profiles
 from grounded.web.schemas import PageOut
-
-WEEKS = 12
 
 
 class ThemeRow(BaseModel):
@@ -74,8 +71,9 @@ def listing(session: Session, workspace: Workspace, *, page: PageParams) -> Them
     rows = session.scalars(
         sa.select(Theme).where(*where).order_by(Theme.size.desc(), Theme.number).limit(page.limit).offset(page.offset)
     ).all()
-    weekly = _weekly(session, [t.id for t in rows])
-    items = [_row(session, t, weekly.get(t.id, [0] * WEEKS)) for t in rows]
+    found = profiles(session, rows, kinds=False)
+    children = _children(session, [t.id for t in rows])
+    items = [_row(found[t.id], children.get(t.id, [])) for t in rows]
     return ThemeList(
         items=items,
         total=int(total),
@@ -88,11 +86,16 @@ def listing(session: Session, workspace: Workspace, *, page: PageParams) -> Them
     )
 
 
-def _row(session: Session, theme: Theme, weekly: list[int]) -> ThemeRow:
-    found = profile(session, theme)
-    children = session.scalars(
-        sa.select(Theme).where(Theme.parent_id == theme.id).order_by(Theme.size.desc(), Theme.number)
-    ).all()
+def _children(session: Session, theme_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Theme]]:
+    found: dict[uuid.UUID, list[Theme]] = {}
+    for child in session.scalars(
+        sa.select(Theme).where(Theme.parent_id.in_(theme_ids)).order_by(Theme.size.desc(), Theme.number)
+    ):
+        found.setdefault(child.parent_id, []).append(child)  # type: ignore[arg-type]
+    return found
+
+
+def _row(found: Profile, children: list[Theme]) -> ThemeRow:
     thirty, ninety = (dataclasses.asdict(t) | {"ratio": t.ratio} for t in found.trends)
     return ThemeRow(
         key=found.key,
@@ -105,33 +108,17 @@ def _row(session: Session, theme: Theme, weekly: list[int]) -> ThemeRow:
         observed=found.observed,
         trend_30=thirty,
         trend_90=ninety,
-        weekly=weekly,
+        weekly=found.weekly,
         sentiment=found.sentiment,
         representatives=[r | {"text": r["text"][:400]} for r in found.representatives],
         children=[{"key": c.key, "label": c.name or c.label, "size": c.size} for c in children],
     )
 
 
-def _weekly(session: Session, theme_ids: list[uuid.UUID], now: datetime | None = None) -> dict[uuid.UUID, list[int]]:
-    """Items per week over the last twelve weeks, oldest first, for each theme."""
-    now = now or utcnow()
-    start = now - timedelta(weeks=WEEKS)
-    rows = session.execute(
-        sa.select(EvidenceTheme.theme_id, Evidence.occurred_at)
-        .join(Evidence, Evidence.id == EvidenceTheme.evidence_id)
-        .where(EvidenceTheme.theme_id.in_(theme_ids), Evidence.occurred_at >= start)
-    ).all()
-    series = {theme_id: [0] * WEEKS for theme_id in theme_ids}
-    for theme_id, when in rows:
-        week = min(int((when - start) / timedelta(weeks=1)), WEEKS - 1)
-        series[theme_id][week] += 1
-    return series
-
-
 def detail(session: Session, workspace: Workspace, key: str) -> ThemePage:
     theme = themes.get(session, workspace, key)
-    row = _row(session, theme, _weekly(session, [theme.id])[theme.id])
     found = profile(session, theme)
+    row = _row(found, _children(session, [theme.id]).get(theme.id, []))
     return ThemePage(
         **row.model_dump(),
         parent=found.parent,

@@ -1,0 +1,67 @@
+"""``grounded serve --workers N``: uvicorn starts N processes, each building the app from
+the configuration the parent hands over."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import uvicorn
+
+from grounded.config import Settings
+from grounded.errors import InvalidInput
+from grounded.web import workers
+from grounded.web.config import WebConfig
+from tests.cli.conftest import Invoke
+
+
+def test_the_configuration_reaches_each_worker_unchanged(tmp_path: Any) -> None:
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'w.db'}", workspace="acme")
+    config = WebConfig(host="127.0.0.1", port=8123, local_user=None, secure_cookies=True)
+    back_settings, back_config = workers.from_env(workers.to_env(settings, config))
+    assert back_settings == settings
+    assert back_config == config
+    assert back_config.secure_cookies is True
+    assert back_config.local is False
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (None, "is not set"),
+        ("", "is not set"),
+        ("{not json", "is not the configuration"),
+        ('{"settings": {}}', "config"),
+    ],
+)
+def test_a_missing_or_broken_worker_configuration_is_refused_clearly(raw: str | None, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        workers.from_env(raw)
+
+
+def test_serve_with_workers_starts_uvicorn_with_the_app_factory(
+    ready: Invoke, monkeypatch: pytest.MonkeyPatch, database: str
+) -> None:
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
+    monkeypatch.setenv(workers.ENV, "")  # restored (removed) after the test
+    ran = ready("serve", "--port", "8124", "--workers", "2")
+    assert "2 worker processes" in " ".join(ran.stdout.split())
+    [(app, kwargs)] = calls
+    assert app == workers.FACTORY
+    assert (kwargs["factory"], kwargs["workers"], kwargs["host"], kwargs["port"]) == (True, 2, "127.0.0.1", 8124)
+    settings, config = workers.from_env(os.environ[workers.ENV])
+    assert settings.database == database
+    assert (config.port, config.local) == (8124, True)
+
+
+def test_one_worker_serves_in_process_and_zero_is_refused(ready: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(app))
+    ready("serve", "--port", "8125")
+    assert len(calls) == 1
+    assert not isinstance(calls[0], str)  # the app itself, not a factory to import
+    refused = ready("serve", "--workers", "0", ok=False)
+    assert refused.exit_code != 0
+    assert "workers" in (refused.stderr + refused.stdout).lower()
