@@ -26,10 +26,14 @@ from grounded.workspace import web_sessions
 
 def unit_of_work(request: Request) -> Iterator[Session]:
     """A change takes SQLite's write lock up front (its reads and writes see one snapshot
-    and queue behind other writers); a read takes none."""
+    and queue behind other writers); a read takes none. Once a change is committed, the
+    answers kept for its workspace (web/recent.py) are forgotten."""
     write = request.method not in identity.SAFE_METHODS
     with session_scope(request.app.state.grounded.engine, write=write) as session:
         yield session
+    changed = getattr(request.state, "workspace_id", None)
+    if write and changed is not None:
+        request.app.state.grounded.recent.forget(changed)
 
 
 SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
@@ -60,6 +64,7 @@ CSRF_HEADER = "x-csrf-token"
 def _identified(request: Request, session: SessionDep, ws: str) -> Caller:
     found = identity.identify(request, session, ws)
     request.state.seen = found.seen()
+    request.state.workspace_id = found.workspace.id
     return found
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from grounded.config import Settings
 from grounded.synthesis.vectors import Embedder
 from grounded.web.config import WebConfig
+from grounded.web.recent import Recent
 
 
 @dataclass
@@ -18,6 +19,7 @@ class AppState:
     config: WebConfig
     engine: Engine
     embedders: dict[str, Embedder] = field(default_factory=dict)
+    recent: Recent = field(default_factory=Recent)
 
 
 def app_state(request: Request) -> AppState:

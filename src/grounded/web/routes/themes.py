@@ -8,11 +8,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
+from grounded.core.pagination import PageParams
 from grounded.core.validation import Schema
 from grounded.web.deps import Editor, SessionDep, Viewer
+from grounded.web.identity import Caller
 from grounded.web.render import page
 from grounded.web.routes.common import API, CHANGE_PROBLEMS, PAGES, READ_PROBLEMS, ThemePaging
 from grounded.web.schemas import Done
+from grounded.web.state import app_state
 from grounded.web.views import themes as view
 
 router = APIRouter(tags=["themes"], responses=READ_PROBLEMS)
@@ -23,13 +26,21 @@ class Draft(Schema):
 
 
 @router.get(f"{API}/themes", response_model=view.ThemeList)
-def api_list(who: Viewer, session: SessionDep, paging: ThemePaging) -> view.ThemeList:
-    return view.listing(session, who.workspace, page=paging)
+def api_list(request: Request, who: Viewer, session: SessionDep, paging: ThemePaging) -> view.ThemeList:
+    return _listing(request, who, session, paging)
 
 
 @router.get(f"{PAGES}/themes", response_class=HTMLResponse, include_in_schema=False)
 def page_list(request: Request, who: Viewer, session: SessionDep, paging: ThemePaging) -> Response:
-    return page(request, "themes.html", found=view.listing(session, who.workspace, page=paging))
+    return page(request, "themes.html", found=_listing(request, who, session, paging))
+
+
+def _listing(request: Request, who: Caller, session: SessionDep, paging: PageParams) -> view.ThemeList:
+    """Kept for a few seconds (web/recent.py): a page's figures count every member."""
+    key = ("themes", paging.limit, paging.offset)
+    return app_state(request).recent.get(
+        who.workspace.id, key, lambda: view.listing(session, who.workspace, page=paging)
+    )
 
 
 @router.get(f"{API}/themes/{{key}}", response_model=view.ThemePage)
