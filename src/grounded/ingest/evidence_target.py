@@ -20,7 +20,7 @@ from grounded.ingest.readers.base import Chunk
 from grounded.ingest.refs import References
 from grounded.ingest.rows import EvidenceConverter, Prepared, settings
 from grounded.ingest.sorting import identify_each
-from grounded.ingest.store import EvidenceStore, as_hex, existing, unmatched
+from grounded.ingest.store import EvidenceStore, as_hex, existing, stored_any, unmatched
 from grounded.models import Evidence, QuarantinedRow, Source, StakeholderGroup, Workspace
 from grounded.models.enums import EvidenceKind, EvidenceMode
 
@@ -59,14 +59,26 @@ class EvidenceRowConverter:
 
 
 class EvidenceIndex:
-    """Evidence stored under this source key, by external id."""
+    """Evidence stored under this source key, by external id.
+
+    The first import of a channel into a workspace finds nothing stored under it: then
+    every row is new and no batch needs looking up (the rows of this run are new by
+    construction, as an id repeated in the file is quarantined before it gets here). If
+    another import of the same channel stores some of them meanwhile, writing them fails
+    on the unique key and the pipeline looks them up after all (pipeline._write_rows)."""
 
     def __init__(self, context: Context) -> None:
         self.workspace_id, self.source_key = context.workspace_id, context.mapping.source
         self.groups: set[str] | None = None
+        #: Whether nothing was stored under the channel when the first batch was sorted.
+        self.nothing_stored: bool | None = None
 
     def sort(self, connection: sa.Connection | None, rows: list[tuple[str, str | None]]) -> ToWrite:
         assert connection is not None
+        if self.nothing_stored is None:
+            self.nothing_stored = not stored_any(connection, self.workspace_id, self.source_key)
+        if self.nothing_stored:
+            return dict.fromkeys(key for key, _ in rows)
         return unmatched(connection, self.workspace_id, self.source_key, rows)
 
     def remember(self, keys_: list[str]) -> None:

@@ -29,6 +29,7 @@ from grounded.core.actor import Actor
 from grounded.db.engine import session_scope, sqlite_path
 from grounded.errors import GroundedError, ImportRejected
 from grounded.ingest import sources, targets
+from grounded.ingest.checkpointer import Checkpointer
 from grounded.ingest.columnar import ColumnarFeed
 from grounded.ingest.mapping import Mapping
 from grounded.ingest.protocols import Context, Failed, ImportOptions
@@ -131,6 +132,7 @@ class _Import:
             notes=[*self.reader.notes, *self.converter.notes, *self.writer.notes],
         )
         self.source: Source | None = None
+        self.checkpointer: Checkpointer | None = None
 
     def run(self) -> ImportReport:
         started = time.perf_counter()
@@ -150,6 +152,7 @@ class _Import:
         feed = self._feed() if process is None else process
         if isinstance(feed, ProcessFeed):
             feed.context = self.context
+        self.checkpointer = Checkpointer.for_engine(self.engine)
         try:
             with quiet_collector():
                 for unit in feed:
@@ -159,6 +162,8 @@ class _Import:
             raise
         finally:
             feed.close()
+            if self.checkpointer is not None:
+                self.checkpointer.finish()
             self.report.seconds = time.perf_counter() - started
         self.writer.finish(self.report, feed.stats())
         self._finish()
@@ -220,7 +225,7 @@ class _Import:
 
     # ------------------------------------------------------------------ one batch
     def _write(self, unit: Unit) -> None:
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, bulk=self.checkpointer is not None) as session:
             batch = unit(session.connection())
             counts = self._write_rows(session, batch.new, batch.changed)
             if self.source is not None:
@@ -228,6 +233,8 @@ class _Import:
             self._count(batch.read, counts[0], counts[1], batch.unchanged + counts[2], len(batch.failed))
             if self.source is not None:
                 self._checkpoint(session, batch.last)
+        if self.checkpointer is not None:
+            self.checkpointer.committed()
         self.progress(batch.read)
 
     def _write_rows(self, session: Session, new: list[Any], changed: list[tuple[Any, Any]]) -> tuple[int, int, int]:

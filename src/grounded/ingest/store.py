@@ -80,6 +80,15 @@ def existing(
     return found
 
 
+def stored_any(connection: sa.Connection, workspace_id: uuid.UUID, source_key: str) -> bool:
+    """Whether any evidence is stored under this channel (one index probe)."""
+    found = connection.execute(
+        sa.text("SELECT 1 FROM evidence WHERE workspace_id = :ws AND source_key = :key LIMIT 1"),
+        {"ws": workspace_id.hex if connection.dialect.name == "sqlite" else workspace_id, "key": source_key},
+    ).first()
+    return found is not None
+
+
 POSTGRES_UNMATCHED = (
     "SELECT t.external_id, e.id FROM unnest(%s::text[], %s::text[]) AS t(external_id, row_hash) "
     "LEFT JOIN LATERAL (SELECT id, row_hash FROM evidence WHERE workspace_id = %s AND source_key = %s "
@@ -154,22 +163,29 @@ class EvidenceStore:
 
     # ------------------------------------------------------------------ SQLite
     def _insert_sqlite(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
+        """The rows, then their search entries in two statements that read them back by
+        rowid (a batch's rows get consecutive rowids after the largest so far): their text
+        crosses from Python once, not twice."""
         raw = _raw(session)
         trigger = raw.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'search_fts_evidence_insert'"
         ).fetchone()
         if trigger:
             raw.execute("DROP TRIGGER search_fts_evidence_insert")
+        before = raw.execute("SELECT coalesce(max(rowid), 0) FROM evidence").fetchone()[0]
         marks = ",".join("?" * len(COLUMNS))
         raw.executemany(f"INSERT INTO evidence ({','.join(COLUMNS)}) VALUES ({marks})", rows)  # noqa: S608
-        first = raw.execute("SELECT coalesce(max(rowid), 0) + 1 FROM search_rowmap").fetchone()[0]
-        raw.executemany(
-            "INSERT INTO search_rowmap (rowid, entity_id, entity_type, workspace_id) VALUES (?, ?, 'evidence', ?)",
-            [(first + i, row[0], row[1]) for i, row in enumerate(rows)],
+        # search_rowmap's rowid for an evidence row: its own rowid shifted past the map's
+        # largest, so the two inserts below agree without a join.
+        shift = raw.execute("SELECT coalesce(max(rowid), 0) FROM search_rowmap").fetchone()[0] - before
+        raw.execute(
+            "INSERT INTO search_rowmap (rowid, entity_id, entity_type, workspace_id) "
+            "SELECT rowid + ?, id, 'evidence', workspace_id FROM evidence WHERE rowid > ? ORDER BY rowid",
+            (shift, before),
         )
-        raw.executemany(
-            "INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)",
-            [(first + i, row[_TITLE], row[_TEXT]) for i, row in enumerate(rows)],
+        raw.execute(
+            "INSERT INTO search_fts (rowid, title, body) SELECT rowid + ?, title, text FROM evidence WHERE rowid > ?",
+            (shift, before),
         )
         if trigger:
             raw.execute(trigger[0])
@@ -180,9 +196,6 @@ class EvidenceStore:
         with raw.cursor() as cursor, cursor.copy(f"COPY evidence ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-
-
-_TITLE, _TEXT = COLUMNS.index("title"), COLUMNS.index("text")
 
 
 def _raw(session: Session) -> Any:
