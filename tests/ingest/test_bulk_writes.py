@@ -4,8 +4,11 @@ they were."""
 
 from __future__ import annotations
 
+import sqlite3
+import uuid
 from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -13,6 +16,7 @@ from sqlalchemy.engine import Engine
 from grounded.db.engine import AUTOCHECKPOINT_PAGES, session_scope
 from grounded.ingest import evidence_target, store
 from grounded.ingest.evidence_target import EvidenceWriter
+from grounded.ingest.refs import References
 from grounded.models import Evidence
 from grounded.search.service import search
 from grounded.workspace import service as workspaces
@@ -135,3 +139,17 @@ def test_stored_any_sees_only_its_own_channel(importer: Importer, file: Write) -
         assert store.stored_any(connection, importer.workspace_id, "zendesk")
         assert not store.stored_any(connection, importer.workspace_id, "intercom")
         assert connection.execute(sa.select(sa.func.count()).select_from(Evidence)).scalar()
+
+
+def test_a_batch_naming_an_account_that_is_gone_is_not_written(
+    importer: Importer, file: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite checks a batch's references once per id rather than row by row: an account
+    deleted meanwhile still fails the batch, and nothing of it is kept."""
+    monkeypatch.setattr(References, "account_hex", lambda self, ref: "0" * 32 if ref else None)
+    monkeypatch.setattr(References, "account_id", lambda self, ref: uuid.UUID(int=0) if ref else None)
+    with pytest.raises(
+        (sqlite3.IntegrityError, psycopg.IntegrityError, sa.exc.IntegrityError), match=r"(?i)foreign key"
+    ):
+        importer(file("t.csv", _rows(range(1, 6))))
+    assert importer.evidence() == []

@@ -21,9 +21,11 @@ from grounded.errors import InvalidInput
 
 #: Execution option marking a connection whose transactions will write.
 WRITE_OPTION = "grounded_write"
-#: Execution option marking a bulk load (an import's batches): on SQLite its connection
-#: leaves checkpoints to the importer (see grounded.ingest.checkpointer) until it goes
-#: back to the pool, where the setting is restored.
+#: Execution option marking a bulk load (an import's batches). On SQLite its connection
+#: leaves checkpoints to the importer (see grounded.ingest.checkpointer) and checks
+#: foreign keys per batch rather than per row (the importer checks every id a batch names
+#: before it commits, see grounded.ingest.store.check_references), until it goes back to
+#: the pool, where both settings are restored.
 BULK_OPTION = "grounded_bulk"
 #: SQLite's own default: fold the write-ahead log into the database every 1,000 pages.
 AUTOCHECKPOINT_PAGES = 1000
@@ -96,6 +98,7 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
         options = connection.get_execution_options()
         if options.get(BULK_OPTION, False):
             connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # only outside a transaction
             connection.connection.info[BULK_OPTION] = True
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION, False) else "BEGIN")
 
@@ -103,6 +106,7 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
     def _on_checkin(dbapi_connection: Any, record: Any) -> None:
         if dbapi_connection is not None and record.info.pop(BULK_OPTION, False):
             dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
     return engine
 

@@ -61,3 +61,10 @@ class Checkpointer:
         # SQLite's own on the next write, copies them): the import must not fail for it.
         with contextlib.suppress(sqlite3.Error):
             self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def fold_log(engine: Engine) -> None:
+    """Fold the write-ahead log into the database after a big import (SQLite only)."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")

@@ -10,6 +10,7 @@ Updated rows are plain UPDATEs on both, and the update triggers keep search in s
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -18,7 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from grounded.db.base import table_of
 from grounded.ingest.rows import utc_text
+from grounded.models import Evidence
 
 #: Columns in the order the bulk writers send them.
 COLUMNS = (
@@ -146,6 +149,7 @@ class EvidenceStore:
     def insert(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
         if rows:
             (self._insert_postgres if self.dialect == "postgresql" else self._insert_sqlite)(session, rows)
+            check_references(session, table_of(Evidence), COLUMNS, rows)
 
     def update(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:
@@ -160,6 +164,7 @@ class EvidenceStore:
             return
         assignments = ", ".join(f"{column} = ?" for column in UPDATED)
         raw.executemany(f"UPDATE evidence SET {assignments} WHERE id = ?", changes)  # noqa: S608
+        check_references(session, table_of(Evidence), COLUMNS, rows)
 
     # ------------------------------------------------------------------ SQLite
     def _insert_sqlite(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -220,9 +225,40 @@ def insert_plain(session: Session, table: sa.Table, rows: Sequence[dict[str, Any
     raw = _raw(session)
     if sqlite:
         raw.executemany(statement, encoded)
+        check_references(session, table, names, encoded)
         return
     with raw.cursor() as cursor:
         cursor.executemany(statement, encoded)
+
+
+def check_references(session: Session, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Every id these just-written rows refer to exists: checked once per distinct id, on a
+    SQLite connection that does not check foreign keys row by row (an import's batches,
+    see db.engine.BULK_OPTION), before the batch commits. A missing one fails as SQLite
+    would have (IntegrityError), and the batch is rolled back."""
+    if session.get_bind().dialect.name != "sqlite" or not rows:
+        return
+    raw = _raw(session)
+    if raw.execute("PRAGMA foreign_keys").fetchone()[0]:
+        return  # SQLite checked each row itself
+    for key in table.foreign_keys:
+        if key.parent.name not in columns:
+            continue
+        at = columns.index(key.parent.name)
+        ids = list({row[at] for row in rows} - {None})
+        found = 0
+        for start in range(0, len(ids), 30_000):
+            chunk = ids[start : start + 30_000]
+            marks = ",".join("?" * len(chunk))
+            found += raw.execute(
+                f"SELECT count(*) FROM {key.column.table.name} WHERE {key.column.name} IN ({marks})",  # noqa: S608
+                chunk,
+            ).fetchone()[0]
+        if found != len(ids):
+            raise sqlite3.IntegrityError(
+                f"FOREIGN KEY constraint failed: {len(ids) - found} of the {key.parent.name} values "
+                f"in {table.name} name no {key.column.table.name}"
+            )
 
 
 _STAMPS = ("created_at", "updated_at")
