@@ -188,7 +188,7 @@ def quiet_collector() -> Iterator[None]:
 T = TypeVar("T")
 
 
-def read_ahead(items: Iterator[T], stop: threading.Event | None = None, depth: int = 2) -> Iterator[T]:
+def read_ahead(items: Iterator[T], stop: threading.Event | None = None, depth: int = 1) -> Iterator[T]:
     """``items``, produced by a thread of their own up to ``depth`` ahead of the consumer.
     The producer's failure is raised here; leaving early (or ``stop``) ends the producer."""
     stop = stop or threading.Event()
