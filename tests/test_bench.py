@@ -34,6 +34,15 @@ def test_the_import_benchmark_runs_and_reports_its_figures(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
+def test_the_write_parts_benchmark_measures_each_part(tmp_path: Path) -> None:
+    result = _run([str(BENCH / "import_write_parts.py"), "--rows", "2000"], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    measured = [line for line in result.stdout.splitlines() if line.endswith("µs wall a row")]
+    assert len(measured) == 7, result.stdout
+    assert any(line.startswith("evidence table, foreign keys checked per row") for line in measured)
+
+
+@pytest.mark.slow
 def test_the_demo_benchmark_times_each_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(BENCH))
     import demo_build

@@ -21,6 +21,14 @@ from grounded.errors import InvalidInput
 
 #: Execution option marking a connection whose transactions will write.
 WRITE_OPTION = "grounded_write"
+#: Execution option marking a bulk load (an import's batches). On SQLite its connection
+#: leaves checkpoints to the importer (see grounded.ingest.checkpointer) and checks
+#: foreign keys per batch rather than per row (the importer checks every id a batch names
+#: before it commits, see grounded.ingest.store.check_references), until it goes back to
+#: the pool, where both settings are restored.
+BULK_OPTION = "grounded_bulk"
+#: SQLite's own default: fold the write-ahead log into the database every 1,000 pages.
+AUTOCHECKPOINT_PAGES = 1000
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
@@ -87,23 +95,37 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
         # A unit of work that will write takes the write lock up front (IMMEDIATE): in WAL
         # mode a read transaction that later tries to write fails at once with "database is
         # locked" instead of waiting for the busy timeout.
-        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get(BULK_OPTION, False):
+            connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # only outside a transaction
+            connection.connection.info[BULK_OPTION] = True
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION, False) else "BEGIN")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None and record.info.pop(BULK_OPTION, False):
+            dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
     return engine
 
 
-def session_factory(engine: Engine, *, write: bool = True) -> sessionmaker[Session]:
+def session_factory(engine: Engine, *, write: bool = True, bulk: bool = False) -> sessionmaker[Session]:
     """Sessions on ``engine``; ``write`` ones take SQLite's write lock when they begin, so
-    concurrent writers queue (up to the busy timeout) instead of failing."""
-    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+    concurrent writers queue (up to the busy timeout) instead of failing. ``bulk`` ones
+    (an import's batches) leave folding the write-ahead log to the importer."""
+    options = {WRITE_OPTION: True} if write else {}
+    if bulk:
+        options[BULK_OPTION] = True
+    bind = engine.execution_options(**options) if options else engine
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
 
 
 @contextmanager
-def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+def session_scope(engine: Engine, *, write: bool = True, bulk: bool = False) -> Iterator[Session]:
     """One unit of work: commit if the block succeeds, roll back everything if it raises."""
-    session = session_factory(engine, write=write)()
+    session = session_factory(engine, write=write, bulk=bulk)()
     try:
         yield session
         session.commit()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from grounded.ingest.readers.base import Chunk
 from grounded.ingest.refs import References
 from grounded.ingest.rows import EvidenceConverter, Prepared, settings
 from grounded.ingest.sorting import identify_each
-from grounded.ingest.store import EvidenceStore, as_hex, existing, unmatched
+from grounded.ingest.store import EvidenceStore, as_hex, existing, stored_any, unmatched
 from grounded.models import Evidence, QuarantinedRow, Source, StakeholderGroup, Workspace
 from grounded.models.enums import EvidenceKind, EvidenceMode
 
@@ -59,14 +60,26 @@ class EvidenceRowConverter:
 
 
 class EvidenceIndex:
-    """Evidence stored under this source key, by external id."""
+    """Evidence stored under this source key, by external id.
+
+    The first import of a channel into a workspace finds nothing stored under it: then
+    every row is new and no batch needs looking up (the rows of this run are new by
+    construction, as an id repeated in the file is quarantined before it gets here). If
+    another import of the same channel stores some of them meanwhile, writing them fails
+    on the unique key and the pipeline looks them up after all (pipeline._write_rows)."""
 
     def __init__(self, context: Context) -> None:
         self.workspace_id, self.source_key = context.workspace_id, context.mapping.source
         self.groups: set[str] | None = None
+        #: Whether nothing was stored under the channel when the first batch was sorted.
+        self.nothing_stored: bool | None = None
 
     def sort(self, connection: sa.Connection | None, rows: list[tuple[str, str | None]]) -> ToWrite:
         assert connection is not None
+        if self.nothing_stored is None:
+            self.nothing_stored = not stored_any(connection, self.workspace_id, self.source_key)
+        if self.nothing_stored:
+            return dict.fromkeys(key for key, _ in rows)
         return unmatched(connection, self.workspace_id, self.source_key, rows)
 
     def remember(self, keys_: list[str]) -> None:
@@ -126,44 +139,56 @@ class EvidenceWriter:
         fresh = uuid7_hex_many(len(new))
         ids.update(zip((row.external_id for row in new), fresh, strict=True))
         first = self._allocate(session, len(new))
-        values = self.values
-        self.store.insert(
-            session, [values(r, i, first + n, now) for n, (r, i) in enumerate(zip(new, fresh, strict=True))]
-        )
-        self.store.update(session, [values(r, ids[r.external_id], None, now) for r in changed])
+        self.store.insert(session, self.values(new, fresh, range(first, first + len(new)), now))
+        self.store.update(session, self.values(changed, [ids[r.external_id] for r in changed], _NONE, now))
         self._quotes(session, [r for r in [*new, *changed] if r.quotes], ids, now)
+
+    def values(
+        self,
+        rows: Sequence[Prepared],
+        ids: Iterable[str],
+        numbers: Iterable[int | None],
+        now: str,
+        parents: Iterable[str | None] | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """Rows as the store writes them, in store.COLUMNS order: ids as hex, times and
+        attributes as text (a number None for updates, which keep theirs). References are
+        looked up once per batch, not per row: this runs for every row of a big import."""
+        accounts, people, groups = self.refs.hex_ids(rows)
+        workspace, source, key, zone = (
+            self.workspace_hex,
+            self.source_hex,
+            self.mapping.source,
+            self.store.time_text(""),
+        )
+        return [
+            (
+                ident,
+                workspace,
+                number,
+                source,
+                key,
+                r.external_id,
+                r.kind,
+                r.mode,
+                r.title,
+                r.text,
+                r.occurred_at + zone,
+                accounts[r.account],
+                people[r.person],
+                groups[r.group],
+                parent,
+                r.attributes_json,
+                r.content_hash,
+                r.row_hash,
+                now,
+                now,
+            )
+            for r, ident, number, parent in zip(rows, ids, numbers, parents or _NONE, strict=False)  # _NONE is endless
+        ]
 
     def _allocate(self, session: Session, count: int) -> int:
         return keys.allocate(session, workspace_id=self.workspace_id, prefix="E", count=count) if count else 0
-
-    def values(
-        self, row: Prepared, ident: str, number: int | None, now: str, parent: str | None = None
-    ) -> tuple[Any, ...]:
-        """One row as the store writes it, in store.COLUMNS order: ids as hex, times and
-        attributes as text (number None for updates, which keep theirs)."""
-        refs = self.refs
-        return (
-            ident,
-            self.workspace_hex,
-            number,
-            self.source_hex,
-            self.mapping.source,
-            row.external_id,
-            row.kind,
-            row.mode,
-            row.title,
-            row.text,
-            self.store.time_text(row.occurred_at),
-            refs.account_hex(row.account),
-            refs.person_hex(row.person),
-            refs.group_hex(row.group),
-            parent,
-            row.attributes_json,
-            row.content_hash,
-            row.row_hash,
-            now,
-            now,
-        )
 
     def _quotes(self, session: Session, notes: list[Prepared], ids: dict[str, str], now: str) -> None:
         """Each note's quotes: evidence of their own (kind quote, stated), pointing at the note,
@@ -181,18 +206,26 @@ class EvidenceWriter:
         first = self._allocate(session, len(fresh))
         self.store.insert(
             session,
-            [
-                self.values(q, ident, first + n, now, parent)
-                for n, ((q, parent), ident) in enumerate(zip(fresh, uuid7_hex_many(len(fresh)), strict=True))
-            ],
+            self.values(
+                [q for q, _ in fresh],
+                uuid7_hex_many(len(fresh)),
+                range(first, first + len(fresh)),
+                now,
+                [parent for _, parent in fresh],
+            ),
         )
+        changed = [
+            (q, parent) for q, parent in quotes if q.external_id in stored and stored[q.external_id][1] != q.row_hash
+        ]
         self.store.update(
             session,
-            [
-                self.values(q, as_hex(stored[q.external_id][0]), None, now, parent)
-                for q, parent in quotes
-                if q.external_id in stored and stored[q.external_id][1] != q.row_hash
-            ],
+            self.values(
+                [q for q, _ in changed],
+                [as_hex(stored[q.external_id][0]) for q, _ in changed],
+                _NONE,
+                now,
+                [parent for _, parent in changed],
+            ),
         )
         self.quotes += len(fresh)
 
@@ -212,6 +245,10 @@ class EvidenceWriter:
         report.accounts_created = self.refs.created_accounts
         report.people_created = self.refs.created_people
         report.quotes = self.quotes
+
+
+#: The number of every updated row: None (it keeps its own).
+_NONE = itertools.repeat(None)
 
 
 def _quote(note: Prepared, index: int, text: str) -> Prepared:

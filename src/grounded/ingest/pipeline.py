@@ -26,17 +26,20 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from grounded.core.actor import Actor
+from grounded.db.base import table_of
 from grounded.db.engine import session_scope, sqlite_path
 from grounded.errors import GroundedError, ImportRejected
 from grounded.ingest import sources, targets
+from grounded.ingest.checkpointer import Checkpointer, fold_log
 from grounded.ingest.columnar import ColumnarFeed
 from grounded.ingest.mapping import Mapping
 from grounded.ingest.protocols import Context, Failed, ImportOptions
 from grounded.ingest.readers.base import clip
 from grounded.ingest.readers.parquetfile import ParquetReader
 from grounded.ingest.schemas import QuarantineCreate, SourceCounts, SourceCreate
+from grounded.ingest.store import check_references
 from grounded.ingest.worker import SEPARATE_FROM_BYTES, ProcessFeed, ThreadFeed, Unit, quiet_collector
-from grounded.models import Source, Workspace
+from grounded.models import QuarantinedRow, Source, Workspace
 from grounded.models.enums import SourceStatus
 
 __all__ = ["ImportOptions", "ImportReport", "file_hash", "run"]
@@ -131,6 +134,8 @@ class _Import:
             notes=[*self.reader.notes, *self.converter.notes, *self.writer.notes],
         )
         self.source: Source | None = None
+        self.checkpointer: Checkpointer | None = None
+        self.bulk = False
 
     def run(self) -> ImportReport:
         started = time.perf_counter()
@@ -150,6 +155,10 @@ class _Import:
         feed = self._feed() if process is None else process
         if isinstance(feed, ProcessFeed):
             feed.context = self.context
+        self.checkpointer = Checkpointer.for_engine(self.engine)
+        # Request sheets go through the request service (the ORM), whose writes are not
+        # checked set-wise: they keep SQLite's own checks. They are small.
+        self.bulk = self.checkpointer is not None and self.mapping.target != "requests"
         try:
             with quiet_collector():
                 for unit in feed:
@@ -159,6 +168,8 @@ class _Import:
             raise
         finally:
             feed.close()
+            if self.checkpointer is not None:
+                self.checkpointer.finish()
             self.report.seconds = time.perf_counter() - started
         self.writer.finish(self.report, feed.stats())
         self._finish()
@@ -220,7 +231,7 @@ class _Import:
 
     # ------------------------------------------------------------------ one batch
     def _write(self, unit: Unit) -> None:
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, bulk=self.bulk) as session:
             batch = unit(session.connection())
             counts = self._write_rows(session, batch.new, batch.changed)
             if self.source is not None:
@@ -228,6 +239,15 @@ class _Import:
             self._count(batch.read, counts[0], counts[1], batch.unchanged + counts[2], len(batch.failed))
             if self.source is not None:
                 self._checkpoint(session, batch.last)
+                # What every row of the batch names besides its own references.
+                check_references(
+                    session,
+                    table_of(QuarantinedRow),
+                    ("workspace_id", "source_id"),
+                    [(self.source.workspace_id.hex, self.source.id.hex)],
+                )
+        if self.checkpointer is not None:
+            self.checkpointer.committed()
         self.progress(batch.read)
 
     def _write_rows(self, session: Session, new: list[Any], changed: list[tuple[Any, Any]]) -> tuple[int, int, int]:
@@ -307,7 +327,7 @@ class _Import:
                 actor=self.actor,
                 message=f"{self.report.rows_per_second:,.0f} rows/s",
             )
-        _checkpoint_wal(self.engine)
+        fold_log(self.engine)
         _refresh_statistics(self.engine, self.report.counts.new_count + self.report.counts.updated_count)
 
     def _interrupted(self, failure: BaseException) -> None:
@@ -373,13 +393,6 @@ def _alive(source: Source) -> bool:
     except OSError:
         return False
     return True
-
-
-def _checkpoint_wal(engine: Engine) -> None:
-    """Fold the write-ahead log into the database after a big import (SQLite only)."""
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 #: Rows written by one import after which PostgreSQL's planner statistics are refreshed.

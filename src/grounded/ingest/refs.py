@@ -60,21 +60,38 @@ class References:
         return refs
 
     def resolve(self, session: Session, rows: Iterable[Prepared]) -> None:
-        """Create the accounts and people these rows name that do not exist yet."""
-        rows = list(rows)
-        new_accounts = {}
+        """Create the accounts and people these rows name that do not exist yet (each
+        reference is looked at once, from the first row that names it)."""
+        by_account: dict[str | None, Prepared] = {}
+        by_person: dict[str | None, Prepared] = {}
         for row in rows:
-            if row.account and self.account_id(row.account) is None and row.account not in new_accounts:
-                new_accounts[row.account] = row.account_name or row.account
+            by_account.setdefault(row.account, row)
+            by_person.setdefault(row.person, row)
+        new_accounts = {
+            ref: row.account_name or ref for ref, row in by_account.items() if ref and self.account_id(ref) is None
+        }
         if new_accounts:
             self._add_accounts(session, new_accounts)
-        new_people = {}
-        for row in rows:
-            key = self.person_key(row.person)
+        new_people: dict[str, Prepared] = {}
+        for ref, row in by_person.items():
+            key = self.person_key(ref)
             if key and key not in self.people and key not in new_people:
                 new_people[key] = row
         if new_people:
             self._add_people(session, new_people)
+
+    def hex_ids(self, rows: Iterable[Prepared]) -> tuple[dict[Any, str | None], ...]:
+        """For the accounts, people and stakeholder groups these rows name: reference → id
+        as hex (None where there is none), to look up without a call per row."""
+        accounts: dict[Any, str | None] = {}
+        people: dict[Any, str | None] = {}
+        groups: dict[Any, str | None] = {}
+        for row in rows:
+            accounts[row.account] = people[row.person] = groups[row.group] = None
+        for found, lookup in ((accounts, self.account_hex), (people, self.person_hex), (groups, self.group_hex)):
+            for ref in found:
+                found[ref] = lookup(ref)
+        return accounts, people, groups
 
     def account_id(self, ref: str | None) -> uuid.UUID | None:
         if not ref:

@@ -9,6 +9,7 @@ import operator
 import string
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from json.encoder import encode_basestring_ascii as _json_text
 from typing import Any, NamedTuple
 
 from grounded.errors import ImportRejected
@@ -261,6 +262,7 @@ class EvidenceConverter:
             (key, getter(column, c, f"attributes.{key}")) for key, column in mapping.attribute_columns().items()
         ]
         self.request = _RequestReader(fields_, c) if mapping.target == "requests" else None
+        self.modes: dict[str, str] = {}
         c.check(name)
         self.fingerprint = Fingerprint(
             c.all_used(), settings=fingerprint if fingerprint is not None else settings(mapping)
@@ -332,7 +334,7 @@ class EvidenceConverter:
             text=text,
             occurred_at=utc_text(occurred),
             kind=kind,
-            mode=(self.mapping.mode or DEFAULT_MODE[EvidenceKind(kind)]).value,
+            mode=self._mode(kind),
             account=refs["account"] or refs["account_name"],
             account_name=refs["account_name"],
             person=refs["person"] or refs["person_email"],
@@ -344,8 +346,14 @@ class EvidenceConverter:
             content_hash=content_hash(title, text),
             quotes=self._quotes(values),
             request=self.request(values) if self.request else None,
-            attributes_json=json.dumps(attributes) if attributes else "{}",
+            attributes_json=attributes_json(attributes),
         )
+
+    def _mode(self, kind: str) -> str:
+        mode = self.modes.get(kind)
+        if mode is None:
+            mode = self.modes[kind] = (self.mapping.mode or DEFAULT_MODE[EvidenceKind(kind)]).value
+        return mode
 
     def _kind(self, values: Values) -> str:
         if self.kind_of is None:
@@ -422,9 +430,20 @@ def _ref(field_name: str, value: Any) -> str | None:
 
 def utc_text(value: datetime) -> str:
     """A UTC time as the database stores it (SQLAlchemy's SQLite form): ``2026-11-02 09:15:00.000000``."""
+    if value.tzinfo is UTC:  # as the date parsers return them: no new datetime needed
+        return value.isoformat(" ", "microseconds")[:-6]
     if value.utcoffset():
         value = value.astimezone(UTC)
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def attributes_json(attributes: dict[str, Any]) -> str:
+    """``json.dumps(attributes)``; text values (an export's, nearly always) written directly."""
+    if not attributes:
+        return "{}"
+    if all(type(value) is str for value in attributes.values()):
+        return "{" + ", ".join(f"{_json_text(key)}: {_json_text(value)}" for key, value in attributes.items()) + "}"
+    return json.dumps(attributes)
 
 
 def _slug(value: str | None) -> str | None:

@@ -10,6 +10,7 @@ Updated rows are plain UPDATEs on both, and the update triggers keep search in s
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -18,7 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from grounded.db.base import table_of
 from grounded.ingest.rows import utc_text
+from grounded.models import Evidence
 
 #: Columns in the order the bulk writers send them.
 COLUMNS = (
@@ -80,6 +83,15 @@ def existing(
     return found
 
 
+def stored_any(connection: sa.Connection, workspace_id: uuid.UUID, source_key: str) -> bool:
+    """Whether any evidence is stored under this channel (one index probe)."""
+    found = connection.execute(
+        sa.text("SELECT 1 FROM evidence WHERE workspace_id = :ws AND source_key = :key LIMIT 1"),
+        {"ws": workspace_id.hex if connection.dialect.name == "sqlite" else workspace_id, "key": source_key},
+    ).first()
+    return found is not None
+
+
 POSTGRES_UNMATCHED = (
     "SELECT t.external_id, e.id FROM unnest(%s::text[], %s::text[]) AS t(external_id, row_hash) "
     "LEFT JOIN LATERAL (SELECT id, row_hash FROM evidence WHERE workspace_id = %s AND source_key = %s "
@@ -137,6 +149,7 @@ class EvidenceStore:
     def insert(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
         if rows:
             (self._insert_postgres if self.dialect == "postgresql" else self._insert_sqlite)(session, rows)
+            check_references(session, table_of(Evidence), COLUMNS, rows)
 
     def update(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:
@@ -151,25 +164,33 @@ class EvidenceStore:
             return
         assignments = ", ".join(f"{column} = ?" for column in UPDATED)
         raw.executemany(f"UPDATE evidence SET {assignments} WHERE id = ?", changes)  # noqa: S608
+        check_references(session, table_of(Evidence), COLUMNS, rows)
 
     # ------------------------------------------------------------------ SQLite
     def _insert_sqlite(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
+        """The rows, then their search entries in two statements that read them back by
+        rowid (a batch's rows get consecutive rowids after the largest so far): their text
+        crosses from Python once, not twice."""
         raw = _raw(session)
         trigger = raw.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'search_fts_evidence_insert'"
         ).fetchone()
         if trigger:
             raw.execute("DROP TRIGGER search_fts_evidence_insert")
+        before = raw.execute("SELECT coalesce(max(rowid), 0) FROM evidence").fetchone()[0]
         marks = ",".join("?" * len(COLUMNS))
         raw.executemany(f"INSERT INTO evidence ({','.join(COLUMNS)}) VALUES ({marks})", rows)  # noqa: S608
-        first = raw.execute("SELECT coalesce(max(rowid), 0) + 1 FROM search_rowmap").fetchone()[0]
-        raw.executemany(
-            "INSERT INTO search_rowmap (rowid, entity_id, entity_type, workspace_id) VALUES (?, ?, 'evidence', ?)",
-            [(first + i, row[0], row[1]) for i, row in enumerate(rows)],
+        # search_rowmap's rowid for an evidence row: its own rowid shifted past the map's
+        # largest, so the two inserts below agree without a join.
+        shift = raw.execute("SELECT coalesce(max(rowid), 0) FROM search_rowmap").fetchone()[0] - before
+        raw.execute(
+            "INSERT INTO search_rowmap (rowid, entity_id, entity_type, workspace_id) "
+            "SELECT rowid + ?, id, 'evidence', workspace_id FROM evidence WHERE rowid > ? ORDER BY rowid",
+            (shift, before),
         )
-        raw.executemany(
-            "INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)",
-            [(first + i, row[_TITLE], row[_TEXT]) for i, row in enumerate(rows)],
+        raw.execute(
+            "INSERT INTO search_fts (rowid, title, body) SELECT rowid + ?, title, text FROM evidence WHERE rowid > ?",
+            (shift, before),
         )
         if trigger:
             raw.execute(trigger[0])
@@ -180,9 +201,6 @@ class EvidenceStore:
         with raw.cursor() as cursor, cursor.copy(f"COPY evidence ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-
-
-_TITLE, _TEXT = COLUMNS.index("title"), COLUMNS.index("text")
 
 
 def _raw(session: Session) -> Any:
@@ -207,9 +225,40 @@ def insert_plain(session: Session, table: sa.Table, rows: Sequence[dict[str, Any
     raw = _raw(session)
     if sqlite:
         raw.executemany(statement, encoded)
+        check_references(session, table, names, encoded)
         return
     with raw.cursor() as cursor:
         cursor.executemany(statement, encoded)
+
+
+def check_references(session: Session, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Every id these just-written rows refer to exists: checked once per distinct id, on a
+    SQLite connection that does not check foreign keys row by row (an import's batches,
+    see db.engine.BULK_OPTION), before the batch commits. A missing one fails as SQLite
+    would have (IntegrityError), and the batch is rolled back."""
+    if session.get_bind().dialect.name != "sqlite" or not rows:
+        return
+    raw = _raw(session)
+    if raw.execute("PRAGMA foreign_keys").fetchone()[0]:
+        return  # SQLite checked each row itself
+    for key in table.foreign_keys:
+        if key.parent.name not in columns:
+            continue
+        at = columns.index(key.parent.name)
+        ids = list({row[at] for row in rows} - {None})
+        # One statement text per table, whatever the number of ids (the ids as a JSON
+        # array): an IN list of as many markers would be a new statement each batch,
+        # and the driver keeps the last hundred prepared.
+        found = raw.execute(
+            f"SELECT count(*) FROM {key.column.table.name} "  # noqa: S608  (names from the metadata)
+            f"WHERE {key.column.name} IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        ).fetchone()[0]
+        if found != len(ids):
+            raise sqlite3.IntegrityError(
+                f"FOREIGN KEY constraint failed: {len(ids) - found} of the {key.parent.name} values "
+                f"in {table.name} name no {key.column.table.name}"
+            )
 
 
 _STAMPS = ("created_at", "updated_at")

@@ -22,7 +22,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -49,38 +49,16 @@ class ThreadFeed:
         self._stats: dict[str, Any] = {}
 
     def __iter__(self) -> Iterator[Unit]:
-        batches: queue.Queue[Identified | BaseException | None] = queue.Queue(maxsize=2)
-        thread = threading.Thread(target=self._produce, args=(batches,), name="grounded-import-reader", daemon=True)
-        thread.start()
-        try:
-            while (item := batches.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                yield self._unit(item)
-        finally:
-            self.stop.set()
-            while thread.is_alive():  # unblock a reader waiting on a full queue
-                try:
-                    batches.get_nowait()
-                except queue.Empty:
-                    thread.join(0.05)
+        options = self.context.options
+        read = identified(
+            self.reader, self.converter, checkpoint=self.context.checkpoint, batch_rows=options.batch_rows
+        )
+        for item in read_ahead(read, self.stop):
+            yield self._unit(item)
         self._stats = self.converter.stats()
 
     def _unit(self, item: Identified) -> Unit:
         return lambda connection: classify(item, self.converter, self.index, connection)
-
-    def _produce(self, batches: queue.Queue[Identified | BaseException | None]) -> None:
-        try:
-            options = self.context.options
-            for batch in identified(
-                self.reader, self.converter, checkpoint=self.context.checkpoint, batch_rows=options.batch_rows
-            ):
-                if self.stop.is_set():
-                    return
-                batches.put(batch)
-            batches.put(None)
-        except BaseException as failure:  # handed to the writing thread, which reports it
-            batches.put(failure)
 
     def stats(self) -> dict[str, Any]:
         return self._stats
@@ -207,6 +185,44 @@ def quiet_collector() -> Iterator[None]:
         gc.unfreeze()
 
 
+T = TypeVar("T")
+
+
+def read_ahead(items: Iterator[T], stop: threading.Event | None = None, depth: int = 1) -> Iterator[T]:
+    """``items``, produced by a thread of their own up to ``depth`` ahead of the consumer.
+    The producer's failure is raised here; leaving early (or ``stop``) ends the producer."""
+    stop = stop or threading.Event()
+    queue_: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                queue_.put((True, item))
+            queue_.put((False, None))
+        except BaseException as failure:  # handed to the consumer, which raises it
+            queue_.put((False, failure))
+
+    thread = threading.Thread(target=produce, name="grounded-import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = queue_.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                queue_.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
+
+
 def _ready(batch: Batch) -> Unit:
     return lambda _connection: batch
 
@@ -223,10 +239,11 @@ def main() -> None:
 
         reader, converter, index = open_side(context)
         engine = _lookup_engine(make_engine(database_url, pool_size=1))
+        read = identified(reader, converter, checkpoint=context.checkpoint, batch_rows=context.options.batch_rows)
         with quiet_collector():
-            for item in identified(
-                reader, converter, checkpoint=context.checkpoint, batch_rows=context.options.batch_rows
-            ):
+            # The next batch is read and identified while this one is looked up (SQLite and
+            # PostgreSQL let go of the interpreter lock as they search) and sent.
+            for item in read_ahead(read):
                 with engine.connect() as connection:  # a short read per batch: sees every commit so far
                     batch = classify(item, converter, index, connection)
                 _send(out, b"b", pack(batch))
