@@ -126,6 +126,7 @@ def test_connections_fold_the_log_again_after_an_import(lite_importer: Importer,
     try:
         for connection in held:
             assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == AUTOCHECKPOINT_PAGES
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         busy, log, folded = held[0].exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
         assert (busy, log) == (0, folded)  # nothing left in the log that is not in the database
     finally:
