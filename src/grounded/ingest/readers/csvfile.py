@@ -21,15 +21,26 @@ from grounded.errors import ImportRejected
 from grounded.ingest.encoding import Opened, damage, text_stream
 from grounded.ingest.readers.base import CHUNK_ROWS, Chunk, Record, clip, undecodable
 from grounded.ingest.readers.base import UNDECODED as _UNDECODED
+from grounded.ingest.readers.csvfast import Plan, fast_chunks, plan
 
 _SNIFF_CHARS = 64 * 1024
 
 
 class CsvReader:
     def __init__(
-        self, opened: Opened, *, delimiter: str | None, header: bool = True, max_field_chars: int = 1_000_000
+        self,
+        opened: Opened,
+        *,
+        delimiter: str | None,
+        header: bool = True,
+        max_field_chars: int = 1_000_000,
+        fast: bool = True,
     ) -> None:
         self.opened = opened
+        #: Whether well-formed pieces may be parsed by pyarrow (see csvfast); the rows are
+        #: the same either way.
+        self.fast = fast
+        self._header_lines = 0
         self.max_field_chars = max_field_chars
         self.notes: list[str] = []
         self.delimiter = delimiter or self._sniff_delimiter()
@@ -50,7 +61,9 @@ class CsvReader:
 
     def _peek_header(self) -> None:
         with text_stream(self.opened) as stream:
-            first = next(csv.reader(stream, delimiter=self.delimiter), None)
+            parser = csv.reader(stream, delimiter=self.delimiter)
+            first = next(parser, None)
+            self._header_lines = parser.line_num
         if first is None:
             raise ImportRejected(f"{self.opened.path.name} has no rows")
         if not self.header:
@@ -87,17 +100,46 @@ class CsvReader:
         chunk is used as parsed; one with anything unusual in it (a multi-line record that
         may hide an unclosed quote, a ragged row, a stray byte, a csv error) is parsed again
         from its lines, record by record, so every record gets its own line number, raw text
-        and problem."""
+        and problem. Before that, pyarrow reads the file for as long as it is plainly
+        well-formed (see csvfast): the Python reader takes over where it is not."""
         csv.field_size_limit(self.max_field_chars)
+        skip = 0
+        found = self._fast_plan() if self.fast else None
+        if found is not None:
+            for item in fast_chunks(found, size):
+                if isinstance(item, int):
+                    skip = item
+                    break
+                yield item
+            else:
+                return
+        yield from self._streamed(size, skip)
+
+    def _fast_plan(self) -> Plan | None:
+        return plan(
+            self.opened.path,
+            encoding=self.opened.encoding,
+            compressed=self.opened.compressed,
+            delimiter=self.delimiter,
+            width=self.width,
+            header_lines=self._header_lines if self.header else None,
+            header_first=self._header_as_read[0] if self._header_as_read else None,
+            max_field_chars=self.max_field_chars,
+        )
+
+    def _streamed(self, size: int, skip: int) -> Iterator[Chunk]:
+        """Python's csv from physical line ``skip`` on (0: the start, header included)."""
         with text_stream(self.opened) as stream:
+            for _ in itertools.islice(stream, skip):
+                pass
             for_parser, for_raw = itertools.tee(stream)
             parser = csv.reader(for_parser, delimiter=self.delimiter)
-            taken = 0  # physical lines handed over so far
-            if self.header:
+            taken = 0  # physical lines handed over so far (after the skipped ones)
+            if self.header and not skip:
                 next(parser, None)
                 taken = _skip(for_raw, parser.line_num)
             while True:
-                start = taken
+                start = skip + taken
                 try:
                     rows = list(itertools.islice(parser, size))
                 except csv.Error:  # the rows parsed before it are in the lines: read them again
@@ -106,7 +148,7 @@ class CsvReader:
                 taken = parser.line_num
                 if rows == []:
                     if (broken := damage(stream)) is not None:
-                        yield Chunk([], [], [], [_cut_short(taken + 1, broken)])
+                        yield Chunk([], [], [], [_cut_short(skip + taken + 1, broken)])
                     return
                 chunk = self._clean(start, rows, lines) if rows is not None else None
                 yield chunk if chunk is not None else self._exact(start, lines)
