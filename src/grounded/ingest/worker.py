@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import pickle
 import queue
 import signal
@@ -34,6 +35,12 @@ from grounded.ingest.sorting import Identified, classify, identified
 
 #: Files at least this big are read by a separate process (it takes ~0.5 s to start).
 SEPARATE_FROM_BYTES = 24 * 1024 * 1024
+
+#: glibc's malloc serves a block it has once freed from its heap from then on, however
+#: big (its mmap threshold follows the largest freed block): the reading process
+#: allocates and frees a few megabytes a piece (pyarrow's parse, numpy's checks), and its
+#: heap grew by 50 MB of holes. A fixed threshold maps such blocks and gives them back.
+READER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(256 * 1024)}
 
 #: What the writer gets: a function of its connection that returns the sorted batch.
 Unit = Callable[[sa.Connection | None], Batch]
@@ -94,6 +101,7 @@ class ProcessFeed:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self._errors,
+                env={**os.environ, **READER_ENVIRONMENT},
             )
 
     def __iter__(self) -> Iterator[Unit]:

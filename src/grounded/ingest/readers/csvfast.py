@@ -37,7 +37,7 @@ from typing import Any, overload
 from grounded.ingest.readers.base import Chunk
 
 #: Bytes of the file parsed at a time (the piece is cut after the last line end in them).
-PIECE_BYTES = 4 << 20
+PIECE_BYTES = 2 << 20
 
 
 @dataclass
@@ -170,6 +170,9 @@ def _table(piece: bytes, found: Plan) -> Any:
         table = pacsv.read_csv(
             pa.py_buffer(piece),
             read_options=pacsv.ReadOptions(column_names=names, block_size=len(piece) + 1, use_threads=False),
+            # The system allocator gives a piece's memory back when it is done with:
+            # pyarrow's own pool keeps it, and this process must stay small.
+            memory_pool=pa.system_memory_pool(),
             parse_options=pacsv.ParseOptions(delimiter=found.delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
@@ -184,17 +187,26 @@ def _table(piece: bytes, found: Plan) -> Any:
 
 def _columns(table: Any, found: Plan) -> list[list[str]] | None:
     """The table's columns as lists of text, or None if the Python reader must read it."""
-    import pyarrow.compute as pc
-
     if table.num_rows == 0:
         return []
-    longest = max(pc.max(pc.binary_length(column)).as_py() or 0 for column in table.columns)
-    if longest > found.max_field_chars:  # bytes ≥ characters: only then can a field be too long
+    if _longest(table) > found.max_field_chars:  # bytes ≥ characters: only then can a field be too long
         return None
     columns: list[list[str]] = [column.to_pylist() for column in table.columns]
     if found.header_first is not None and found.header_first in {value.strip() for value in columns[0]}:
         return None
     return columns
+
+
+def _longest(table: Any) -> int:
+    """The longest value's length in bytes, from the string arrays' offsets."""
+    import numpy as np
+
+    longest = 0
+    for column in table.columns:
+        for array in column.chunks:
+            offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset : array.offset + len(array) + 1]
+            longest = max(longest, int(np.diff(offsets).max()))
+    return longest
 
 
 class _Lines:
