@@ -116,6 +116,27 @@ def test_a_clean_file_is_read_by_pyarrow_to_its_end(tmp_path: Path) -> None:
     assert records[-1].raw == zendesk_row(1200).replace("\n", "\r\n")
 
 
+def test_records_on_several_lines_stay_on_the_fast_path(tmp_path: Path) -> None:
+    """Descriptions with line breaks in them (as help-desk exports have): pyarrow reads
+    them, and each row keeps the line it starts on and all its lines as raw text."""
+    path = tmp_path / "t.csv"
+    rows = "".join(zendesk_row(n, text=f"Hello,\r\nline two of {n}\r\n\r\nThanks") for n in range(1, 301))
+    path.write_text(
+        ZENDESK_HEADER.replace("\n", "\r\n") + rows.replace(",reporting\n", ",reporting\r\n"), encoding="utf-8"
+    )
+    reader = CsvReader(sniff(path), delimiter=None)
+    found = reader._fast_plan()
+    assert found is not None
+    chunks = list(csvfast.fast_chunks(found, 500, piece_bytes=10_000))
+    assert all(not isinstance(chunk, int) for chunk in chunks)
+    records = [r for chunk in chunks if not isinstance(chunk, int) for r in chunk.records(reader.columns)]
+    assert [r.number for r in records] == list(range(2, 2 + 4 * 300, 4))
+    assert records[1].raw == zendesk_row(2, text="Hello,\r\nline two of 2\r\n\r\nThanks").replace("g\n", "g\r\n")
+    assert records[1].values is not None
+    assert records[1].values["Description"] == "Hello,\r\nline two of 2\r\n\r\nThanks"
+    assert [(r.number, r.values, r.raw, r.problem) for r in records] == _read(path, fast=False)
+
+
 def test_the_python_reader_takes_over_at_the_first_piece_that_is_not_plain(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text(ZENDESK_HEADER + _rows(100) + UNCLOSED + _rows(50, 102), encoding="utf-8")
@@ -172,6 +193,44 @@ def test_any_csv_reads_the_same_on_both_paths(
                 except ImportRejected:
                     return
                 seen.append([(r.number, r.values, r.raw, r.problem) for r in reader.records()])
+        finally:
+            csvfast.PIECE_BYTES = original
+    assert seen[0] == seen[1]
+
+
+well_formed_cells = st.text(alphabet=st.sampled_from(list('ab ,"\né')), max_size=12)
+
+
+@given(
+    rows=st.lists(st.lists(well_formed_cells, min_size=3, max_size=3), max_size=30),
+    piece_bytes=st.sampled_from([7, 40, 200, 1 << 20]),
+    crlf=st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_well_formed_csv_with_quotes_and_line_breaks_reads_the_same(
+    rows: list[list[str]], piece_bytes: int, crlf: bool
+) -> None:
+    """The files the fast path takes (quoted fields, line breaks in them, CRLF or LF),
+    cut into pieces anywhere: the same records as Python's csv, line numbers and raw text
+    included."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n" if crlf else "\n")
+    writer.writerow(["a", "b", "c"])
+    for row in rows:
+        writer.writerow(row)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "t.csv"
+        path.write_bytes(buffer.getvalue().encode("utf-8"))
+        original = csvfast.PIECE_BYTES
+        csvfast.PIECE_BYTES = piece_bytes
+        try:
+            seen = [
+                [(r.number, r.values, r.raw, r.problem) for r in reader.records()]
+                for reader in (
+                    CsvReader(sniff(path, format_="csv", encoding="utf-8"), delimiter=",", fast=fast)
+                    for fast in (False, True)
+                )
+            ]
         finally:
             csvfast.PIECE_BYTES = original
     assert seen[0] == seen[1]

@@ -125,6 +125,7 @@ class CsvReader:
             header_lines=self._header_lines if self.header else None,
             header_first=self._header_as_read[0] if self._header_as_read else None,
             max_field_chars=self.max_field_chars,
+            swallowed=self._swallowed,
         )
 
     def _streamed(self, size: int, skip: int) -> Iterator[Chunk]:
