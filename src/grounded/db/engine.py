@@ -128,7 +128,20 @@ def session_scope(engine: Engine, *, write: bool = True, bulk: bool = False) -> 
     session = session_factory(engine, write=write, bulk=bulk)()
     try:
         yield session
-        session.commit()
+    except BaseException:
+        finish(session, commit=False)
+        raise
+    finish(session, commit=True)
+
+
+def finish(session: Session, *, commit: bool) -> None:
+    """End a unit of work: commit (or roll back), and close the session either way; a commit
+    that fails is rolled back."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     except BaseException:
         session.rollback()
         raise
