@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from grounded.db import counts
 from grounded.errors import InvalidInput
 
 #: Execution option marking a connection whose transactions will write.
@@ -101,6 +102,10 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # only outside a transaction
             connection.connection.info[BULK_OPTION] = True
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION, False) else "BEGIN")
+
+    # Totals kept between changes (db/counts.py) may have counted rows a rollback undid.
+    event.listen(engine, "rollback", counts.forget)
+    event.listen(engine, "rollback_savepoint", counts.forget)
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_connection: Any, record: Any) -> None:
