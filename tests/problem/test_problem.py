@@ -14,7 +14,7 @@ from grounded.problem import links
 from grounded.problem import service as problems
 from grounded.problem.schemas import ProblemLinkCreate, ProblemUpdate
 from grounded.workspace import audit_log
-from tests.factories import make_actor, make_evidence, make_problem, make_request, make_workspace
+from tests.factories import make_actor, make_bet, make_evidence, make_problem, make_request, make_workspace
 
 
 def test_statement_edits_append_revisions_other_edits_do_not(session: Session) -> None:
@@ -185,3 +185,16 @@ def test_unlink_removes_and_audits(session: Session) -> None:
     assert [e.action for e in audit_log.list_(session, workspace, entity_id=row.id).items] == ["delete", "create"]
     with pytest.raises(InvalidInput, match="is not linked"):
         links.get(session, workspace, problem, ticket.key)
+
+
+def test_a_problem_page_lists_the_bets_answering_it(session: Session) -> None:
+    from grounded.web.views import problems as page
+
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    problem, other = make_problem(session, workspace, actor), make_problem(session, workspace, actor)
+    second = make_bet(session, workspace, actor, problems=[problem.key, other.key])
+    elsewhere = make_bet(session, workspace, actor, problems=[other.key])
+    first = make_bet(session, workspace, actor, problems=[problem.key])
+    assert [b.key for b in page.detail(session, workspace, problem.key).bets] == [second.key, first.key]
+    assert [b.key for b in page.detail(session, workspace, other.key).bets] == [second.key, elsewhere.key]
