@@ -6,6 +6,7 @@ HTTP statuses in one place. Nothing below knows about either.
     GroundedError                 base; ``exit_code`` 1
     ├── NotFound                  a key, id or slug that does not exist        (3)
     ├── InvalidInput              a malformed value; ``field`` says which      (4)
+    │   └── MalformedKey          a key or id of the wrong form                (4)
     ├── Conflict                  the change collides with what exists         (5)
     │   ├── InvalidTransition     a state machine refuses the move             (5)
     │   └── ImmutableRecord       an accepted decision or a plan is frozen     (5)
@@ -45,6 +46,15 @@ class InvalidInput(GroundedError):
         super().__init__(f"{field}: {message}" if field else message)
         self.field = field
         self.detail = message
+
+
+class MalformedKey(InvalidInput):
+    """A key or id of the wrong form (``X-1`` where a problem key belongs); ``text`` is what
+    was given, so that a caller can say where it came from (the web: ``path.key``)."""
+
+    def __init__(self, message: str, *, text: str) -> None:
+        super().__init__(message)
+        self.text = text
 
 
 class Conflict(GroundedError):

@@ -160,3 +160,31 @@ def test_experiments_turn_results_into_learning(session: Session) -> None:
         experiments.update(session, experiment, data=ExperimentUpdate(title="Edited"), actor=actor)
     with pytest.raises(InvalidTransition):
         experiments.abandon(session, experiment, actor=actor)
+
+
+def test_a_bet_card_lists_each_assumptions_experiments_riskiest_first(session: Session) -> None:
+    from grounded.web.views import bets as card_view
+
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    bet, other = make_bet(session, workspace, actor), make_bet(session, workspace, actor)
+
+    def assume(owner: str, importance: int) -> str:
+        data = AssumptionCreate(statement=f"risk {importance}", type="viability", bet=owner, importance=importance)
+        return assumptions.create(session, workspace, actor=actor, data=data).key
+
+    def test(assumption: str, title: str) -> str:
+        data = ExperimentCreate(assumption=assumption, title=title, right_if="it works", duration_days=7)
+        return experiments.create(session, workspace, actor=actor, data=data).key
+
+    low, high, elsewhere = assume(bet.key, 2), assume(bet.key, 5), assume(other.key, 5)
+    first_low, first_high = test(low, "first of low"), test(high, "first of high")
+    test(elsewhere, "another bet")
+    second_low = test(low, "second of low")
+    found = card_view.card(session, workspace, bet.key)
+    assert [a.key for a in found.assumptions] == [high, low]
+    assert found.riskiest == high
+    assert [x.key for x in found.experiments] == [first_high, first_low, second_low]
+    assert [a.key for a in assumptions.of_bet(session, bet)] == [
+        a.key for a in assumptions.list_(session, workspace, bet=bet.key).items
+    ]

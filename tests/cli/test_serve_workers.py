@@ -65,3 +65,32 @@ def test_one_worker_serves_in_process_and_zero_is_refused(ready: Invoke, monkeyp
     refused = ready("serve", "--workers", "0", ok=False)
     assert refused.exit_code != 0
     assert "workers" in (refused.stderr + refused.stdout).lower()
+
+
+def test_serve_logs_no_request_lines_unless_asked(ready: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(kwargs))
+    ready("serve", "--port", "8126")
+    ready("serve", "--port", "8126", "--access-log")
+    quiet, loud = calls
+    assert (quiet["access_log"], quiet["log_level"]) == (False, "warning")
+    assert (loud["access_log"], loud["log_level"]) == (True, "info")
+
+
+def test_uvicorn_picks_the_fast_http_parser_and_event_loop() -> None:
+    """httptools and uvloop are dependencies; uvicorn's "auto" takes them when present."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    config = uvicorn.Config(lambda scope, receive, send: None, http="auto", loop="auto")
+    config.load()
+    assert config.http_protocol_class is HttpToolsProtocol
+    if os.name != "nt":  # uvloop has no Windows build
+        import uvloop
+
+        factory = config.get_loop_factory()
+        assert factory is not None
+        loop = factory()
+        try:
+            assert isinstance(loop, uvloop.Loop)
+        finally:
+            loop.close()

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from grounded.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from grounded.models import Problem, ProblemLink
 from grounded.models.enums import LinkOrigin, LinkRole, LinkStatus, ProblemStatus
 from grounded.problem import links
 from grounded.problem import service as problems
 from grounded.problem.schemas import ProblemLinkCreate, ProblemUpdate
 from grounded.workspace import audit_log
-from tests.factories import make_actor, make_evidence, make_problem, make_request, make_workspace
+from tests.factories import make_actor, make_bet, make_evidence, make_problem, make_request, make_workspace
 
 
 def test_statement_edits_append_revisions_other_edits_do_not(session: Session) -> None:
@@ -91,6 +93,37 @@ def test_human_links_are_accepted_at_once(session: Session) -> None:
         links.link(session, workspace, problem, data=ProblemLinkCreate(target=ticket.key), actor=actor)
 
 
+def test_each_link_lists_its_own_target_of_every_kind(session: Session) -> None:
+    """The targets of a problem's links are loaded together; each link still names its own."""
+    from grounded.synthesis import themes
+    from grounded.synthesis.schemas import ThemeCreate, ThemeRunCreate
+
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    problem = make_problem(session, workspace, actor)
+    items = [make_evidence(session, workspace, actor, title=f"Item {n}") for n in range(3)]
+    request = make_request(session, workspace, actor)
+    run = themes.start_run(session, workspace, data=ThemeRunCreate(model="m", model_version="v"), actor=actor)
+    theme = themes.add_theme(session, run, data=ThemeCreate(label="Exports break", keywords=["x"]))
+    themes.finish_run(session, run, evidence_count=3, unthemed_count=3, actor=actor)
+    for target in (items[2].key, theme.key, request.key, items[0].key, items[1].key):
+        links.link(session, workspace, problem, data=ProblemLinkCreate(target=target), actor=actor)
+    rows = links.list_(session, problem)
+    assert [(r.target_type, r.target_key, r.target_title) for r in rows] == [
+        ("evidence", items[2].key, "Item 2"),
+        ("theme", theme.key, "Exports break"),
+        ("request", request.key, request.title),
+        ("evidence", items[0].key, "Item 0"),
+        ("evidence", items[1].key, "Item 1"),
+    ]
+    assert rows == [links.read(session, row) for row in _rows(session, problem)]
+
+
+def _rows(session: Session, problem: Problem) -> list[ProblemLink]:
+    query = sa.select(ProblemLink).where(ProblemLink.problem_id == problem.id)
+    return list(session.scalars(query.order_by(ProblemLink.created_at, ProblemLink.id)))
+
+
 def test_suggestions_need_receipts_and_wait_for_a_person(session: Session) -> None:
     actor = make_actor(session, "reviewer@example.com")
     workspace = make_workspace(session, actor)
@@ -152,3 +185,16 @@ def test_unlink_removes_and_audits(session: Session) -> None:
     assert [e.action for e in audit_log.list_(session, workspace, entity_id=row.id).items] == ["delete", "create"]
     with pytest.raises(InvalidInput, match="is not linked"):
         links.get(session, workspace, problem, ticket.key)
+
+
+def test_a_problem_page_lists_the_bets_answering_it(session: Session) -> None:
+    from grounded.web.views import problems as page
+
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    problem, other = make_problem(session, workspace, actor), make_problem(session, workspace, actor)
+    second = make_bet(session, workspace, actor, problems=[problem.key, other.key])
+    elsewhere = make_bet(session, workspace, actor, problems=[other.key])
+    first = make_bet(session, workspace, actor, problems=[problem.key])
+    assert [b.key for b in page.detail(session, workspace, problem.key).bets] == [second.key, first.key]
+    assert [b.key for b in page.detail(session, workspace, other.key).bets] == [second.key, elsewhere.key]

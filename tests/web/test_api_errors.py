@@ -164,6 +164,27 @@ def test_odd_path_parameters_are_refused(app: FastAPI, world: World) -> None:
     assert len(long["detail"]) < 200
 
 
+@pytest.mark.parametrize(
+    ("path", "field", "expected"),
+    [
+        ("/problems/not-a-key", "path.key", "P-<number>"),
+        ("/evidence/P-1", "path.key", "E-<number>"),
+        ("/themes/T-x", "path.key", "T-<number>"),
+        ("/evidence?problem=B-2", "query.problem", "P-<number>"),
+    ],
+)
+def test_a_malformed_key_names_where_it_was_given(
+    app: FastAPI, world: World, path: str, field: str, expected: str
+) -> None:
+    """A 422 as docs/web.md promises, with the field like every other malformed value."""
+    browser, base, auth = api(app, world)
+    given = path.rsplit("/", 1)[-1].rsplit("=", 1)[-1]
+    body = refused(browser.get(base + path, headers=auth))
+    assert fields(body) == [field]
+    assert body["detail"].startswith(f"{field}: '{given}' is not a")
+    assert body["errors"][0]["message"].endswith(f"(expected {expected})")
+
+
 @pytest.mark.parametrize("slug", ["nope", "%ED%A0%80", "x" * 150])
 def test_an_unknown_workspace_is_a_404(app: FastAPI, world: World, slug: str) -> None:
     browser, _, auth = api(app, world)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from grounded.bet.schemas import AssumptionCreate, AssumptionUpdate
@@ -67,9 +69,19 @@ def list_(
 
 def riskiest(session: Session, workspace: Workspace, bet: Bet) -> Assumption | None:
     """The open or testing assumption whose failure would hurt most and is least evidenced."""
-    page = list_(session, workspace, bet=bet.key, page=PageParams(limit=1000))
-    unresolved = [a for a in page.items if a.status in (AssumptionStatus.OPEN, AssumptionStatus.TESTING)]
+    return riskiest_of(list_(session, workspace, bet=bet.key, page=PageParams(limit=1000)).items)
+
+
+def riskiest_of(ranked: Sequence[Assumption]) -> Assumption | None:
+    """The first unresolved one of assumptions ranked riskiest first."""
+    unresolved = [a for a in ranked if a.status in (AssumptionStatus.OPEN, AssumptionStatus.TESTING)]
     return unresolved[0] if unresolved else None
+
+
+def of_bet(session: Session, bet: Bet) -> list[Assumption]:
+    """Every assumption behind ``bet``, riskiest first (the order of :func:`list_`)."""
+    query = sa.select(Assumption).where(Assumption.workspace_id == bet.workspace_id, Assumption.bet_id == bet.id)
+    return list(session.scalars(query.order_by(RISK.desc(), Assumption.number)))
 
 
 def update(session: Session, assumption: Assumption, *, data: AssumptionUpdate, actor: Actor) -> Assumption:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from grounded.bet import assumptions
@@ -41,6 +43,17 @@ def list_(
     if assumption:
         where.append(Experiment.assumption_id == assumptions.get(session, workspace, assumption).id)
     return crud.list_(session, Experiment, workspace=workspace, where=where, page=page)
+
+
+def of_assumptions(session: Session, assumption_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Experiment]]:
+    """The experiments testing each assumption, by number, in one query."""
+    found: dict[uuid.UUID, list[Experiment]] = {a: [] for a in assumption_ids}
+    for start in range(0, len(assumption_ids), 500):
+        chunk = list(assumption_ids[start : start + 500])
+        query = sa.select(Experiment).where(Experiment.assumption_id.in_(chunk)).order_by(Experiment.number)
+        for experiment in session.scalars(query):
+            found[experiment.assumption_id].append(experiment)
+    return found
 
 
 def update(session: Session, experiment: Experiment, *, data: ExperimentUpdate, actor: Actor) -> Experiment:

@@ -38,6 +38,9 @@ def serve(
         bool, typer.Option("--secure-cookies", help="Mark cookies Secure (set this behind a TLS proxy).")
     ] = False,
     workers: Workers = 1,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Print a line for every request (off by default: it costs time).")
+    ] = False,
 ) -> None:
     """Serve the web app and the JSON API (OpenAPI at /api/v1/openapi.json).
 
@@ -47,7 +50,15 @@ def serve(
 
     Example: grounded serve --host 0.0.0.0 --port 8080 --accounts --workers 2
     """
-    run_server(state(), host=host, port=port, accounts=accounts, secure_cookies=secure_cookies, workers=workers)
+    run_server(
+        state(),
+        host=host,
+        port=port,
+        accounts=accounts,
+        secure_cookies=secure_cookies,
+        workers=workers,
+        access_log=access_log,
+    )
 
 
 def run_server(
@@ -58,6 +69,7 @@ def run_server(
     accounts: bool,
     secure_cookies: bool = False,
     workers: int = 1,
+    access_log: bool = False,
 ) -> None:
     """Build the app for ``current``'s database and serve it until interrupted."""
     import uvicorn
@@ -86,7 +98,13 @@ def run_server(
     mode = f"single-user local mode as {local_user}" if local else "accounts: sign in to use it"
     processes = f", {workers} worker processes" if workers > 1 else ""
     console.print(f"Serving grounded at [bold]http://{shown}:{port}/[/] ({mode}{processes}). Press Ctrl-C to stop.")
-    options: dict[str, Any] = {"log_level": "warning", "proxy_headers": True, "server_header": False}
+    # uvicorn takes httptools and uvloop (dependencies) when they are installed.
+    options: dict[str, Any] = {
+        "log_level": "info" if access_log else "warning",
+        "access_log": access_log,
+        "proxy_headers": True,
+        "server_header": False,
+    }
     if workers == 1:
         uvicorn.run(app, host=host, port=port, **options)
         return

@@ -20,8 +20,9 @@ from grounded.core.actor import Actor
 from grounded.core.jsonable import row_dict, to_jsonable
 from grounded.core.pagination import Page, PageParams
 from grounded.core.states import StateMachine
+from grounded.db import counts
 from grounded.db.base import Base
-from grounded.errors import InvalidInput, NotFound
+from grounded.errors import InvalidInput, MalformedKey, NotFound
 from grounded.models import Workspace
 
 ModelT = TypeVar("ModelT", bound=Base)
@@ -108,7 +109,7 @@ def _ref_condition(model: type[Base], ref: str | uuid.UUID) -> ColumnElement[boo
         return model.id == as_id  # type: ignore[attr-defined, no-any-return]
     prefix = getattr(model, "KEY_PREFIX", None)
     if prefix is None:
-        raise InvalidInput(f"{ref!r} is not a {label(model)} id")
+        raise MalformedKey(f"{ref!r} is not a {label(model)} id", text=ref)
     number = keys.parse_key(ref, prefix, what=label(model))
     return model.number == number  # type: ignore[attr-defined, no-any-return]
 
@@ -125,7 +126,7 @@ def list_(
     """A page of rows matching ``where``, with the total count."""
     page = page or PageParams()
     conditions = [model.workspace_id == workspace.id, *where]  # type: ignore[attr-defined]
-    total = session.execute(sa.select(sa.func.count()).select_from(model).where(*conditions)).scalar_one()
+    total = counts.count(session, sa.select(sa.func.count()).select_from(model).where(*conditions))
     ordering = order_by or _default_order(model)
     statement = sa.select(model).where(*conditions).order_by(*ordering).limit(page.limit).offset(page.offset)
     items = session.scalars(statement).all()

@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from grounded.db.base import table_of
-from grounded.errors import InvalidInput
+from grounded.errors import MalformedKey
 from grounded.models import WorkspaceCounter
 
 _KEY = re.compile(r"^\s*([A-Za-z]+)-([0-9]{1,9})\s*$", re.ASCII)
@@ -43,7 +43,7 @@ def parse_key(text: str, prefix: str, *, what: str) -> int:
     """``"p-12"`` → 12 when the prefix is ``P``; a clear error otherwise."""
     match = _KEY.match(text)
     if not match or match.group(1).upper() != prefix:
-        raise InvalidInput(f"{text!r} is not a {what} key (expected {prefix}-<number>)")
+        raise MalformedKey(f"{text!r} is not a {what} key (expected {prefix}-<number>)", text=text)
     return int(match.group(2))
 
 

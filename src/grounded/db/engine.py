@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from grounded.db import counts
 from grounded.errors import InvalidInput
 
 #: Execution option marking a connection whose transactions will write.
@@ -102,6 +103,10 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
             connection.connection.info[BULK_OPTION] = True
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION, False) else "BEGIN")
 
+    # Totals kept between changes (db/counts.py) may have counted rows a rollback undid.
+    event.listen(engine, "rollback", counts.forget)
+    event.listen(engine, "rollback_savepoint", counts.forget)
+
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_connection: Any, record: Any) -> None:
         if dbapi_connection is not None and record.info.pop(BULK_OPTION, False):
@@ -128,7 +133,20 @@ def session_scope(engine: Engine, *, write: bool = True, bulk: bool = False) -> 
     session = session_factory(engine, write=write, bulk=bulk)()
     try:
         yield session
-        session.commit()
+    except BaseException:
+        finish(session, commit=False)
+        raise
+    finish(session, commit=True)
+
+
+def finish(session: Session, *, commit: bool) -> None:
+    """End a unit of work: commit (or roll back), and close the session either way; a commit
+    that fails is rolled back."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     except BaseException:
         session.rollback()
         raise

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -104,18 +104,23 @@ def list_(
     if status is not None:
         statement = statement.where(ProblemLink.status == status)
     rows = session.scalars(statement.order_by(ProblemLink.created_at, ProblemLink.id)).all()
-    return [read(session, row) for row in rows]
+    targets = _load_targets(session, rows)
+    return [_read(row, *_target_of(row, targets)) for row in rows]
 
 
 def read(session: Session, row: ProblemLink) -> ProblemLinkRead:
-    target_type, target = _loaded_target(session, row)
-    title = getattr(target, "title", None) or getattr(target, "name", None) or getattr(target, "label", "")
+    kind, target = _loaded_target(session, row)
+    title = next((getattr(target, name) for name in _TITLES if getattr(target, name, None)), None)
+    return _read(row, kind, _Target(target.key, str(title) if title else _excerpt(getattr(target, "text", "") or "")))
+
+
+def _read(row: ProblemLink, target_type: str, target: _Target) -> ProblemLinkRead:
     return ProblemLinkRead(
         id=row.id,
         problem_id=row.problem_id,
         target_type=target_type,
         target_key=target.key,
-        target_title=title or _excerpt(getattr(target, "text", "")),
+        target_title=target.title,
         role=row.role,
         weight=row.weight,
         origin=row.origin,
@@ -126,6 +131,45 @@ def read(session: Session, row: ProblemLink) -> ProblemLinkRead:
         created_at=row.created_at,
         reviewed_at=row.reviewed_at,
     )
+
+
+#: The kind of target a link names, by the column that names it.
+_KINDS = (("evidence_id", "evidence", Evidence), ("theme_id", "theme", Theme), ("request_id", "request", Request))
+#: What a link shows of its target: the first of these it has that is set, else its text.
+_TITLES = ("title", "name", "label")
+
+
+class _Target(NamedTuple):
+    key: str
+    title: str
+
+
+def _load_targets(session: Session, rows: Sequence[ProblemLink]) -> dict[tuple[str, Any], _Target]:
+    """Every row's target's key and title, in one query per kind (not one query per link),
+    reading only those columns."""
+    found: dict[tuple[str, Any], _Target] = {}
+    for column, kind, model in _KINDS:
+        ids = sorted({getattr(row, column) for row in rows} - {None})
+        shown = [getattr(model, name) for name in (*_TITLES, "text") if hasattr(model, name)]
+        for start in range(0, len(ids), 500):  # well under SQLite's limit on bound parameters
+            query = sa.select(model.id, model.number, *shown).where(model.id.in_(ids[start : start + 500]))
+            for target in session.execute(query).mappings():
+                found[(kind, target["id"])] = _Target(f"{model.KEY_PREFIX}-{target['number']}", _title(target))
+    return found
+
+
+def _title(target: Any) -> str:
+    for name in _TITLES:
+        if target.get(name):
+            return str(target[name])
+    return _excerpt(target.get("text") or "")
+
+
+def _target_of(row: ProblemLink, targets: dict[tuple[str, Any], _Target]) -> tuple[str, _Target]:
+    for column, kind, _ in _KINDS:
+        if getattr(row, column) is not None:
+            return kind, targets[(kind, getattr(row, column))]
+    raise AssertionError(f"link {row.id} names no target")  # the table's check constraint forbids it
 
 
 def _loaded_target(session: Session, row: ProblemLink) -> tuple[str, Any]:

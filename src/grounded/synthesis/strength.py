@@ -80,10 +80,11 @@ def strength(
     now = now or utcnow()
     items = _accepted(session, problem)
     wanted = sorted({r.account_id for r in items.values() if r.account_id}, key=str)
-    accounts = {
+    columns = (Account.id, Account.segment, Account.arr)  # only what is counted: no whole rows
+    accounts: dict[uuid.UUID, sa.Row[uuid.UUID, str | None, int | None]] = {
         a.id: a
         for start in range(0, len(wanted), 5000)
-        for a in session.scalars(sa.select(Account).where(Account.id.in_(wanted[start : start + 5000])))
+        for a in session.execute(sa.select(*columns).where(Account.id.in_(wanted[start : start + 5000])))
     }
     result = Strength(problem=problem.key, half_life_days=half_life_days, supports=Side(), contradicts=Side())
     represented: dict[str, set[uuid.UUID]] = defaultdict(set)

@@ -8,14 +8,16 @@ server, for every route; templates only hide what a role cannot do.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from grounded.core.validation import NUL_MESSAGE
-from grounded.db.engine import session_scope
+from grounded.db.engine import finish
 from grounded.errors import Forbidden, InvalidInput, NotAuthenticated
 from grounded.models import User
 from grounded.models.enums import Role
@@ -24,16 +26,27 @@ from grounded.web.identity import Caller
 from grounded.workspace import web_sessions
 
 
-def unit_of_work(request: Request) -> Iterator[Session]:
+async def unit_of_work(request: Request) -> AsyncIterator[Session]:
     """A change takes SQLite's write lock up front (its reads and writes see one snapshot
     and queue behind other writers); a read takes none. Once a change is committed, the
-    answers kept for its workspace (web/recent.py) are forgotten."""
+    answers kept for its workspace (web/recent.py) are forgotten.
+
+    Opening the session touches no database (it connects at its first query), so it is done
+    here on the event loop; committing or rolling back is I/O and goes to a worker thread,
+    shielded so that a client hanging up cannot leave the connection checked out."""
+    state = request.app.state.grounded
     write = request.method not in identity.SAFE_METHODS
-    with session_scope(request.app.state.grounded.engine, write=write) as session:
+    session = state.sessions(write=write)
+    done = False
+    try:
         yield session
+        done = True
+    finally:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(finish, session, commit=done)
     changed = getattr(request.state, "workspace_id", None)
     if write and changed is not None:
-        request.app.state.grounded.recent.forget(changed)
+        state.recent.forget(changed)
 
 
 SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
@@ -43,7 +56,7 @@ SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
 MAX_PATH_PARAM = 200
 
 
-def plain_params(request: Request) -> None:
+async def plain_params(request: Request) -> None:
     """Refuses a NUL character anywhere in the path or the query string (PostgreSQL cannot
     even compare one) and an overlong path parameter, naming the parameter, before anything
     looks it up. Bodies are checked by their schemas."""
@@ -93,7 +106,7 @@ CallerDep = Annotated[Caller, Depends(caller)]
 def _require(needed: Role) -> Any:
     """A dependency that refuses callers below ``needed``."""
 
-    def check(who: CallerDep) -> Caller:
+    async def check(who: CallerDep) -> Caller:
         if not who.can(needed):
             raise Forbidden(f"this needs the {needed.value} role; you are {who.role.value} in {who.workspace.slug}")
         return who

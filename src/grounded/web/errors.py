@@ -96,9 +96,26 @@ def _field_path(location: tuple[Any, ...] | list[Any]) -> str:
 async def grounded_error(request: Request, error: Exception) -> Response:
     status, slug = status_of(error)
     field = getattr(error, "field", None)
+    detail = str(error)
+    if field is None and isinstance(error, e.MalformedKey):
+        field = _given_in(request, error.text)
+        detail = f"{field}: {error.detail}" if field else detail
     errors = [{"field": field, "message": getattr(error, "detail", str(error))}] if field else None
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, e.Throttled) else None
-    return respond(request, problem(request, status, slug, str(error), errors=errors), headers)
+    return respond(request, problem(request, status, slug, detail, errors=errors), headers)
+
+
+def _given_in(request: Request, text: str) -> str | None:
+    """Where a malformed key came from: the path parameter or query value that holds it
+    (``path.key``, ``query.problem``), or None when it came from elsewhere (a body names
+    its own fields)."""
+    for name, value in request.path_params.items():
+        if value == text:
+            return f"path.{name}"
+    for name, value in request.query_params.multi_items():
+        if value == text:
+            return f"query.{name}"
+    return None
 
 
 def _field_error(item: Any) -> dict[str, str]:

@@ -109,15 +109,14 @@ def _bearer(request: Request) -> str | None:
 
 
 def _by_token(request: Request, session: Session, plaintext: str, workspace: Workspace | None, slug: str) -> Caller:
-    token = tokens.verify(session, plaintext, touch=False)
-    if token is None:
+    found = tokens.holder(session, plaintext)
+    if found is None:
         raise NotAuthenticated("the API token is unknown, revoked or expired")
     workspace = _existing(workspace, slug)
+    token, user, member = found.token, found.user, found.member
     if token.workspace_id != workspace.id:
         raise Forbidden(f"this token is not valid for workspace {slug}")
-    user = session.get(User, token.user_id)
-    member = users.membership(session, workspace, user) if user is not None else None
-    if user is None or not user.is_active or member is None:
+    if not user.is_active or member is None:  # the member of the token's workspace, which is this one
         raise Forbidden(f"the token's owner is no longer a member of {slug}")
     now = utcnow()
     if tokens.needs_touch(token.last_used_at, now):

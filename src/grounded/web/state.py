@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from grounded.config import Settings
+from grounded.db.engine import session_factory
 from grounded.synthesis.vectors import Embedder
 from grounded.web.config import WebConfig
 from grounded.web.recent import Recent
@@ -20,6 +22,14 @@ class AppState:
     engine: Engine
     embedders: dict[str, Embedder] = field(default_factory=dict)
     recent: Recent = field(default_factory=Recent)
+    _makers: dict[bool, sessionmaker[Session]] = field(default_factory=dict, repr=False)
+
+    def sessions(self, *, write: bool) -> Session:
+        """A new session on the engine: ``write`` ones take SQLite's write lock when they begin."""
+        maker = self._makers.get(write)
+        if maker is None:
+            maker = self._makers[write] = session_factory(self.engine, write=write)
+        return maker()
 
 
 def app_state(request: Request) -> AppState:

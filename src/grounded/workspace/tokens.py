@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from grounded.core import audit, crud
 from grounded.core.actor import Actor
 from grounded.errors import Conflict, InvalidInput
-from grounded.models import ApiToken, User, Workspace
+from grounded.models import ApiToken, Membership, User, Workspace
 from grounded.workspace.schemas import ApiTokenCreate
 
 TOKEN_PREFIX = "grd_"  # noqa: S105 (a public marker that makes leaked tokens greppable)
@@ -60,20 +61,42 @@ def verify(session: Session, plaintext: str, *, touch: bool = True) -> ApiToken 
     """The live token for ``plaintext``, or None if unknown, revoked, expired or its user
     deactivated. Notes the use at most once a minute (``touch=False`` leaves that to the
     caller: the web app writes it in a transaction of its own)."""
+    found = holder(session, plaintext)
+    if found is None:
+        return None
+    if touch and needs_touch(found.token.last_used_at, datetime.now(UTC)):
+        found.token.last_used_at = datetime.now(UTC)
+    return found.token
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A live token, its owner, and the owner's membership of the token's workspace (None
+    when they are no longer a member)."""
+
+    token: ApiToken
+    user: User
+    member: Membership | None
+
+
+def holder(session: Session, plaintext: str) -> Holder | None:
+    """The live token for ``plaintext`` with its owner and their membership, in one query;
+    None if unknown, revoked, expired or its user deactivated. Notes nothing."""
+    membership = sa.and_(Membership.user_id == User.id, Membership.workspace_id == ApiToken.workspace_id)
     found = session.execute(
-        sa.select(ApiToken, User.is_active)
+        sa.select(ApiToken, User, Membership)
         .join(User, User.id == ApiToken.user_id)
+        .outerjoin(Membership, membership)
         .where(ApiToken.token_hash == digest(plaintext))
     ).one_or_none()
-    now = datetime.now(UTC)
-    if found is None or found[0].revoked_at is not None or not found[1]:
+    if found is None:
         return None
-    token: ApiToken = found[0]
-    if token.expires_at is not None and token.expires_at <= now:
+    token, user, member = found
+    if token.revoked_at is not None or not user.is_active:
         return None
-    if touch and needs_touch(token.last_used_at, now):
-        token.last_used_at = now
-    return token
+    if token.expires_at is not None and token.expires_at <= datetime.now(UTC):
+        return None
+    return Holder(token=token, user=user, member=member)
 
 
 def needs_touch(last: datetime | None, now: datetime) -> bool:

@@ -13,7 +13,7 @@ from grounded.web.errors import PROBLEM_JSON
 MAX_OFFSET = 10**9
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many to return.")] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many to skip.")] = 0,
 ) -> PageParams:
@@ -26,7 +26,7 @@ Paging = Annotated[PageParams, Depends(page_params)]
 THEMES_PER_PAGE = 25
 
 
-def theme_page_params(
+async def theme_page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many to return.")] = THEMES_PER_PAGE,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many to skip.")] = 0,
 ) -> PageParams:

@@ -23,7 +23,7 @@ from grounded.web.views import evidence as view
 router = APIRouter(tags=["evidence"], responses=READ_PROBLEMS)
 
 
-def evidence_filter(
+async def evidence_filter(
     kind: EvidenceKind | None = None,
     mode: EvidenceMode | None = None,
     source_key: Annotated[str | None, Query(max_length=200)] = None,

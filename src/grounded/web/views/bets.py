@@ -19,6 +19,11 @@ class BetRow(BetRead):
     problems: list[str]
 
 
+#: A card shows at most this many assumptions, and this many experiments for each.
+ASSUMPTIONS_SHOWN = 200
+EXPERIMENTS_SHOWN = 100
+
+
 class BetCard(BaseModel):
     bet: BetRow
     alternatives: list[BetRow]
@@ -42,19 +47,17 @@ def listing(
 
 def card(session: Session, workspace: Workspace, key: str) -> BetCard:
     bet = bets.get(session, workspace, key)
-    risky = assumptions.list_(session, workspace, bet=bet.key, page=PageParams(limit=200)).items
-    tests = [
-        ExperimentRead.model_validate(x)
-        for a in risky
-        for x in experiments.list_(session, workspace, assumption=a.key, page=PageParams(limit=100)).items
-    ]
-    worst = assumptions.riskiest(session, workspace, bet)
+    ranked = assumptions.of_bet(session, bet)
+    shown = ranked[:ASSUMPTIONS_SHOWN]
+    tested = experiments.of_assumptions(session, [a.id for a in shown])
+    tests = [ExperimentRead.model_validate(x) for a in shown for x in tested[a.id][:EXPERIMENTS_SHOWN]]
+    worst = assumptions.riskiest_of(ranked)
     outcome = session.get(Outcome, bet.outcome_id) if bet.outcome_id else None
     metric = session.get(Metric, bet.metric_id) if bet.metric_id else None
     return BetCard(
         bet=_row(session, bet),
         alternatives=[_row(session, b) for b in bets.alternatives(session, bet)],
-        assumptions=[AssumptionRead.model_validate(a) for a in risky],
+        assumptions=[AssumptionRead.model_validate(a) for a in shown],
         riskiest=worst.key if worst else None,
         experiments=tests,
         outcome=f"{outcome.key} {outcome.title}" if outcome else None,

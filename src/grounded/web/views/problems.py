@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from grounded.bet import service as bets
 from grounded.core.actor import Actor
 from grounded.core.pagination import PageParams
 from grounded.models import Bet, BetProblem, Decision, DecisionOption, Problem, Workspace
@@ -74,8 +73,16 @@ def detail(session: Session, workspace: Workspace, key: str) -> ProblemPage:
     )
 
 
+#: A problem page lists at most this many bets.
+BETS_SHOWN = 200
+
+
 def _bets(session: Session, workspace: Workspace, problem: Problem) -> list[Bet]:
-    return list(bets.list_(session, workspace, problem=problem.key, page=PageParams(limit=200)).items)
+    """The bets answering this problem, by number (the problem is at hand: not looked up
+    again, and the page shows no total)."""
+    answering = sa.select(BetProblem.bet_id).where(BetProblem.problem_id == problem.id)
+    query = sa.select(Bet).where(Bet.workspace_id == workspace.id, Bet.id.in_(answering)).order_by(Bet.number)
+    return list(session.scalars(query.limit(BETS_SHOWN)))
 
 
 def _decisions(session: Session, problem: Problem) -> list[Decision]:
