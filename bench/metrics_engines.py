@@ -255,8 +255,8 @@ def _row(metric: str, tool: str, got: dict[str, Any], fastest: float | None, ref
     agrees = "" if reference is None else differences(got["result"], reference) or "agrees"
     source = f" [{got['answered_from']}]" if tool in GROUNDED else ""
     times = f"{got['wall']:8.2f} {got['cpu']:8.2f} {got['peak_mb']:9,.0f}"
-    walls = " (runs: " + ", ".join(f"{w:.2f}" for w in got["walls"]) + ")" if len(got.get("walls", [])) > 1 else ""
-    return f"{metric:<11} {tool:<16} {times}  {ratio}  {agrees}{source}{walls}"
+    walls = "  runs " + "/".join(f"{w:.2f}" for w in got["walls"]) if len(got.get("walls", [])) > 1 else ""
+    return f"{metric:<11} {tool:<16} {times}  {ratio}{walls}  {agrees}{source}"
 
 
 def main() -> None:
