@@ -4,7 +4,7 @@ pandas and ClickHouse (chdb) SQL on the same Parquet file, with the same meaning
     .venv/bin/pip install -e '.[test,bench]'
     flock /tmp/grounded-cpu.lock .venv/bin/python bench/metrics_engines.py [--events 50000000]
         [--metrics dau retention funnel stickiness] [--tools grounded grounded-rollup duckdb-sql ...]
-        [--memory-limit-gb 12] [--out bench/out]
+        [--repeat 3] [--memory-limit-gb 12] [--out bench/out]
 
 The log (``_metrics_log``: 1,000,000 users, 30 event names, 180 days) is made once per size
 and kept under ``--out``. grounded reads it as a Parquet event source of a workspace made
@@ -12,11 +12,13 @@ under ``--out`` for the run; its activity rollups are built once (timed apart) f
 ``grounded-rollup`` runs. The metrics, and what each means, are in ``_metrics_peers``: DAU,
 12-week login retention, a 3-step funnel with a 7-day window, monthly stickiness.
 
-Every (tool, metric) runs in a process of its own: wall and CPU time are of the computation
-(after imports and, for grounded, opening the workspace), peak RSS is the process's high-water
-mark. A process that passes ``--memory-limit-gb`` is stopped and reported as such. The
-results are compared with hand-written DuckDB SQL's; each disagreement is printed. The ratio
-is each tool's wall time over the fastest peer reading the Parquet file.
+Every (tool, metric) runs in a process of its own, ``--repeat`` times (3 by default, round by
+round across the tools): wall and CPU time are of the computation (after imports and, for
+grounded, opening the workspace), the median of the runs; peak RSS is the process's
+high-water mark, the highest of the runs. A process that passes ``--memory-limit-gb`` is
+stopped and reported as such. The results are compared with hand-written DuckDB SQL's; each
+disagreement is printed. The ratio is each tool's wall time over the fastest peer reading the
+Parquet file.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -65,18 +68,15 @@ metrics:
 # ---------------------------------------------------------------- the worker (one process each)
 
 
-def _grounded(metric: str, rollup: bool) -> tuple[dict[str, list[tuple[Any, ...]]], str]:
+def _grounded(session: Any, workspace: Any, metric: str, rollup: bool) -> tuple[dict[str, list[tuple[Any, ...]]], str]:
     from grounded.cli.context import state
     from grounded.metrics import compute
 
-    current = state()
-    with current.session() as session:
-        workspace = current.workspace(session)
-        folder = current.settings.workspace_dir(workspace.slug) / "rollups" if rollup else None
-        target = compute.Target(source="bench", rollups=folder)
-        result = compute.compute(
-            session, workspace, metric, since=event_log.SINCE, until=event_log.UNTIL, target=target, store=False
-        )
+    folder = state().settings.workspace_dir(workspace.slug) / "rollups" if rollup else None
+    target = compute.Target(source="bench", rollups=folder)
+    result = compute.compute(
+        session, workspace, metric, since=event_log.SINCE, until=event_log.UNTIL, target=target, store=False
+    )
     return _from_values(metric, result.values), result.answered_from
 
 
@@ -103,21 +103,24 @@ def work(tool: str, metric: str, path: str) -> None:
     """Compute one metric with one tool; print its result and times as JSON."""
     if tool not in GROUNDED:
         __import__({"duckdb-sql": "duckdb", "chdb-sql": "chdb", "polars": "polars", "pandas": "pandas"}[tool])
+        wall, cpu = time.perf_counter(), time.process_time()
+        rows, answered = peers.PEERS[tool](metric, path, event_log.SINCE, event_log.UNTIL), "events"
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     else:  # what grounded imports on first use, imported before the clock starts as the peers' are
         import ibis
         import pyarrow.dataset  # noqa: F401
         import sqlglot.dialects.duckdb  # noqa: F401
 
         import grounded.metrics.compute  # noqa: F401
+        from grounded.cli.context import state
 
         ibis.duckdb.connect().disconnect()
-    wall, cpu = time.perf_counter(), time.process_time()
-    answered = "events"
-    if tool in GROUNDED:
-        rows, answered = _grounded(metric, tool == "grounded-rollup")
-    else:
-        rows = peers.PEERS[tool](metric, path, event_log.SINCE, event_log.UNTIL)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        current = state()
+        with current.session() as session:  # the workspace is opened before the clock starts
+            workspace = current.workspace(session)
+            wall, cpu = time.perf_counter(), time.process_time()
+            rows, answered = _grounded(session, workspace, metric, tool == "grounded-rollup")
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     result = peers.canonical(metric, rows)
     print(json.dumps({"wall": wall, "cpu": cpu, "answered_from": answered, "result": result}))
 
@@ -165,6 +168,24 @@ def measure(tool: str, metric: str, path: Path, env: dict[str, str], limit_gb: f
     found: dict[str, Any] = json.loads(streams["out"].strip().splitlines()[-1])
     found["peak_mb"] = peak
     return found
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several runs of one tool and metric as one: the median wall and CPU time, the highest
+    peak RSS, every wall time; an error or a result that changed between runs is reported."""
+    peak = max(run["peak_mb"] for run in runs)
+    failed = [run for run in runs if "error" in run]
+    if failed:
+        return {**failed[0], "peak_mb": peak}
+    if any(run["result"] != runs[0]["result"] for run in runs[1:]):
+        return {"error": "the result differed between runs", "peak_mb": peak}
+    return {
+        **runs[0],
+        "wall": statistics.median(run["wall"] for run in runs),
+        "cpu": statistics.median(run["cpu"] for run in runs),
+        "peak_mb": peak,
+        "walls": [run["wall"] for run in runs],
+    }
 
 
 def differences(found: dict[str, Any], wanted: dict[str, Any]) -> str:
@@ -234,7 +255,8 @@ def _row(metric: str, tool: str, got: dict[str, Any], fastest: float | None, ref
     agrees = "" if reference is None else differences(got["result"], reference) or "agrees"
     source = f" [{got['answered_from']}]" if tool in GROUNDED else ""
     times = f"{got['wall']:8.2f} {got['cpu']:8.2f} {got['peak_mb']:9,.0f}"
-    return f"{metric:<11} {tool:<16} {times}  {ratio}  {agrees}{source}"
+    walls = "  runs " + "/".join(f"{w:.2f}" for w in got["walls"]) if len(got.get("walls", [])) > 1 else ""
+    return f"{metric:<11} {tool:<16} {times}  {ratio}{walls}  {agrees}{source}"
 
 
 def main() -> None:
@@ -243,6 +265,7 @@ def main() -> None:
     parser.add_argument("--metrics", nargs="+", default=list(METRICS), choices=METRICS)
     parser.add_argument("--tools", nargs="+", default=list(TOOLS), choices=TOOLS)
     parser.add_argument("--memory-limit-gb", type=float, default=12.0)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each tool and metric (median reported)")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out")
     parser.add_argument("--worker", nargs=3, metavar=("TOOL", "METRIC", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -266,7 +289,11 @@ def main() -> None:
         print(f"grounded rollup built in {report['wall']:.1f} s ({report['seconds']:.1f} s inside): {rows} rows")
     print(f"\n{'metric':<11} {'tool':<16} {'wall s':>8} {'cpu s':>8} {'peak MB':>9}  {'ratio':>6}  result")
     for metric in args.metrics:
-        measured = {tool: measure(tool, metric, path, env, args.memory_limit_gb) for tool in args.tools}
+        runs: dict[str, list[dict[str, Any]]] = {tool: [] for tool in args.tools}
+        for _ in range(args.repeat):  # round by round, so a disturbance falls on every tool alike
+            for tool in args.tools:
+                runs[tool].append(measure(tool, metric, path, env, args.memory_limit_gb))
+        measured = {tool: median_run(found) for tool, found in runs.items()}
         reference = measured.get("duckdb-sql", {}).get("result")
         from_parquet = [m["wall"] for t, m in measured.items() if t not in GROUNDED and "error" not in m]
         fastest = min(from_parquet) if from_parquet else None

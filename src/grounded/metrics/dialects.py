@@ -64,6 +64,12 @@ def duckdb_make_date(days: dt.int32) -> dt.date:
     """DuckDB: the date that many days after 1970-01-01."""
 
 
+@ibis.udf.scalar.builtin(name="divide")  # type: ignore[untyped-decorator]
+def duckdb_divide(dividend: dt.int64, divisor: dt.int64) -> dt.int64:
+    """DuckDB: integer division, truncated toward zero (``//`` on integers; Ibis's own
+    floor division goes through a float: ``FLOOR(a / b)``)."""
+
+
 def _clickhouse(document: ir.StringValue, name: str) -> ir.StringValue:
     raw = _clickhouse_raw(document, name)
     text = _clickhouse_string(document, name)
