@@ -105,7 +105,7 @@ def full_rankings(engine: Any) -> Iterator[list[str]]:
 
 @pytest.mark.parametrize("types", [["evidence"], ["evidence", "problem", "bet"]])
 @pytest.mark.parametrize(
-    "sizes", [(64, 2000), (3, 2000), (0, 2000), (64, 0)], ids=["default", "few", "none-spare", "too-deep"]
+    "sizes", [(64, 300), (3, 300), (0, 300), (64, 0)], ids=["default", "few", "none-spare", "too-deep"]
 )
 def test_every_page_equals_ranking_every_match(
     tied: tuple[Session, Workspace],
@@ -134,7 +134,7 @@ def test_every_page_equals_ranking_every_match(
         ]
     full_rankings = full_rankings[:]  # the pages' only
     assert search(session, workspace, text=QUERY, types=types).total == len(expected)
-    if (slack, most) == (64, 2000):
+    if (slack, most) == (64, 300):
         assert not full_rankings, "with the usual candidates this corpus never needs every match ranked"
     elif most == 0:
         assert len(full_rankings) == asked, "deep pages are ranked over every match"

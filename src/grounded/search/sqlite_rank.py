@@ -37,8 +37,9 @@ TITLE_WEIGHT = 4.0
 SLACK = 64
 #: Candidates are taken in steps of this many (so the next pages find them kept) ...
 STEP = 100
-#: ... up to this many; a deeper page is ranked over every match.
-KEPT_MOST = 2000
+#: ... up to this many (a few pages; at most 256 searches and totals are kept per connection,
+#: so about 30 MB at worst); a deeper page is ranked over every match.
+KEPT_MOST = 300
 
 Ranked = list[tuple[str, uuid.UUID, float]]
 
