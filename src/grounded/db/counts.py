@@ -10,15 +10,21 @@ would give. (Within a transaction the pragma reads the transaction's own snapsho
 the rest of the request reads.) A rollback leaves both marks as they were while undoing
 rows a total may have counted, so it forgets the connection's totals (:func:`forget`, on
 the engine's rollback events). Other databases count every time.
+
+:func:`kept` keeps any answer so, not only a count: full-text search keeps the best-scored
+candidates of a query (``grounded.search.sqlite_rank``) the same way.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Select
 from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 #: Where a pooled connection keeps its totals (in the pool's per-connection ``info``).
 INFO_KEY = "grounded_counts"
@@ -33,19 +39,30 @@ def count(session: Session, statement: Select[Any]) -> int:
         return int(session.execute(statement).scalar_one())
     compiled = statement.compile(dialect=connection.dialect)
     key = (compiled.string, repr(sorted(compiled.params.items())))
+    return kept(session, key, lambda: int(session.execute(statement).scalar_one()))
+
+
+def kept(session: Session, key: tuple[str, str], counting: Callable[[], T]) -> T:
+    """``counting()``, or what it gave last time on this connection for ``key`` (the
+    statement and its parameters, as text) when nothing has changed since. Other
+    databases count every time. What ``counting`` gives must not be changed by its callers
+    (a tuple, say): later calls are given the same object."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return counting()
     version = int(connection.exec_driver_sql("PRAGMA data_version").scalar_one())
     mark = (version, connection.connection.dbapi_connection.total_changes)  # type: ignore[union-attr]
-    kept: OrderedDict[tuple[str, str], tuple[tuple[int, int], int]]
-    kept = connection.info.setdefault(INFO_KEY, OrderedDict())
-    found = kept.get(key)
+    totals: OrderedDict[tuple[str, str], tuple[tuple[int, int], Any]]
+    totals = connection.info.setdefault(INFO_KEY, OrderedDict())
+    found = totals.get(key)
     if found is not None and found[0] == mark:
-        kept.move_to_end(key)
-        return found[1]
-    total = int(session.execute(statement).scalar_one())
-    kept[key] = (mark, total)
-    kept.move_to_end(key)
-    while len(kept) > MOST:
-        kept.popitem(last=False)
+        totals.move_to_end(key)
+        return cast("T", found[1])
+    total = counting()
+    totals[key] = (mark, total)
+    totals.move_to_end(key)
+    while len(totals) > MOST:
+        totals.popitem(last=False)
     return total
 
 

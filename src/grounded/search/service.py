@@ -22,11 +22,10 @@ from grounded.errors import InvalidInput
 from grounded.models import Bet, Decision, Evidence, Problem, Workspace
 from grounded.problem.service import statement
 from grounded.search import query as q
+from grounded.search import sqlite_rank
 from grounded.search.sql import ENTITY_TYPES, pg_vector
 
 _MODELS: dict[str, Any] = {"evidence": Evidence, "problem": Problem, "bet": Bet, "decision": Decision}
-#: Title matches count this many times a body match.
-TITLE_WEIGHT = 4.0
 SNIPPET = 180
 
 
@@ -76,26 +75,16 @@ def _types(types: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(t for t in ENTITY_TYPES if t in types)
 
 
-Ranked = list[tuple[str, uuid.UUID, float]]
+Ranked = sqlite_rank.Ranked
+TITLE_WEIGHT = sqlite_rank.TITLE_WEIGHT
 
 
 def _sqlite(
     session: Session, workspace: Workspace, parsed: q.Query, types: tuple[str, ...], page: PageParams
 ) -> tuple[Ranked, int]:
-    where = "search_fts MATCH :match AND m.workspace_id = :ws AND m.entity_type IN :types"
-    params = {"match": q.to_fts5(parsed), "ws": workspace.id.hex, "types": types}
-    base = "FROM search_fts JOIN search_rowmap m ON m.rowid = search_fts.rowid WHERE " + where
-    rows = session.execute(
-        sa.text(
-            f"SELECT m.entity_type, m.entity_id, bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS rank "
-            f"{base} ORDER BY rank, m.entity_id LIMIT :limit OFFSET :offset"
-        ).bindparams(sa.bindparam("types", expanding=True)),
-        {**params, "limit": page.limit, "offset": page.offset},
-    ).all()
-    total = session.execute(
-        sa.text(f"SELECT count(*) {base}").bindparams(sa.bindparam("types", expanding=True)), params
-    ).scalar_one()
-    return [(kind, uuid.UUID(hex=ident), -float(rank)) for kind, ident, rank in rows], int(total)
+    match, ws = q.to_fts5(parsed), workspace.id.hex
+    ranked = sqlite_rank.ranked(session, match, ws, types, page)
+    return [(kind, ident, -rank) for kind, ident, rank in ranked], sqlite_rank.total(session, match, ws, types)
 
 
 def _postgres(
