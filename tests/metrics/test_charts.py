@@ -27,7 +27,7 @@ def _weeks(*counts: float) -> list[Value]:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    charts._cache.clear()
+    charts.KEPT.clear()
 
 
 def test_the_svg_text_depends_only_on_what_is_drawn() -> None:
@@ -57,13 +57,13 @@ def test_new_values_or_a_renamed_metric_draw_afresh() -> None:
 
 
 def test_the_cache_keeps_the_most_recently_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(charts, "CACHE_SIZE", 2)
+    monkeypatch.setattr(charts.KEPT, "size", 2)
     one, two, three = _weeks(1, 2), _weeks(2, 3), _weeks(3, 4)
     first = charts.page_svg(_spec(), one)
     second = charts.page_svg(_spec(), two)
     assert charts.page_svg(_spec(), one) is first  # now the most recent; two is the oldest
     charts.page_svg(_spec(), three)
-    assert len(charts._cache) == 2
+    assert len(charts.KEPT) == 2
     assert charts.page_svg(_spec(), one) is first
     redrawn = charts.page_svg(_spec(), two)
     assert redrawn == second

@@ -10,15 +10,14 @@ the same spec and values always give the same text and a page can keep it (``pag
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from grounded.errors import InvalidInput
+from grounded.metrics import kept
+from grounded.metrics.kept import Kept
 from grounded.metrics.results import Value
 from grounded.metrics.spec import Spec
 from grounded.models.enums import MetricKind
@@ -31,11 +30,8 @@ FORMATS = {".svg": "svg", ".png": "png"}
 #: Salt for the ids in SVG output (Matplotlib salts them randomly by default), so the text
 #: depends only on what is drawn.
 SVG_SALT = "grounded"
-#: How many rendered charts a process keeps for pages; ~30 KB each for a time series.
-CACHE_SIZE = 64
-_cache: OrderedDict[str, str] = OrderedDict()
-#: Matplotlib is not thread-safe; pages render one chart at a time (web views run in threads).
-_lock = threading.Lock()
+#: Charts a process keeps for pages (~30 KB each for a time series).
+KEPT: Kept[str] = Kept(64)
 
 
 def _figure(width: float = 8.0, height: float = 4.0) -> tuple[Any, Any]:
@@ -199,21 +195,10 @@ def page_svg(spec: Spec, values: list[Value]) -> str:
 
     The key digests everything the drawing reads (the whole spec, every value in order), so
     a recompute, a new version or a renamed metric gives a new key and a fresh drawing; no
-    invalidation is needed. The least recently used of ``CACHE_SIZE`` entries goes first."""
-    key = digest(spec, values)
-    with _lock:
-        text = _cache.get(key)
-        if text is not None:
-            _cache.move_to_end(key)
-            return text
-        text = svg(draw(spec, values))
-        _cache[key] = text
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-        return text
+    invalidation is needed."""
+    return KEPT.get(digest(spec, values), lambda: svg(draw(spec, values)))
 
 
 def digest(spec: Spec, values: list[Value]) -> str:
     """A hash of a spec and its values: what a chart of them depends on."""
-    drawn = [type(spec).__name__, spec.model_dump(mode="json"), [v.as_dict() for v in values]]
-    return hashlib.sha256(json.dumps(drawn, sort_keys=True, default=str).encode()).hexdigest()
+    return kept.digest(type(spec).__name__, spec.model_dump(mode="json"), [v.as_dict() for v in values])
