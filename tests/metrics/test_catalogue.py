@@ -97,3 +97,22 @@ def test_a_definition_that_is_not_a_valid_spec_is_refused(session: Session) -> N
     with pytest.raises(InvalidInput, match="at least two steps"):
         catalogue.update(session, metric, data=MetricUpdate(definition={"steps": ["a"], "window": "7d"}), actor=actor)
     assert metric.version == 1
+
+
+def test_a_metrics_sql_is_compiled_afresh_when_its_definition_changes(session: Session) -> None:
+    from grounded.metrics import compute
+
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    metric = make_metric(session, workspace, actor, key="weekly_exports", definition={"event": "export_csv"})
+    since, until = date(2026, 1, 1), date(2026, 4, 1)
+    first = compute.sql(session, workspace, metric.key, dialect="duckdb", since=since, until=until)
+    fresh = compute.compile_sql(compute.spec_of(metric), compute.abstract_frame("duckdb", since, until), "duckdb")
+    assert first == fresh
+    assert "export_csv" in first[0]
+    assert compute.sql(session, workspace, metric.key, dialect="duckdb", since=since, until=until) == first
+    catalogue.update(session, metric, data=MetricUpdate(definition={"event": "export_pdf"}), actor=actor)
+    second = compute.sql(session, workspace, metric.key, dialect="duckdb", since=since, until=until)
+    assert "export_pdf" in second[0]
+    assert "export_csv" not in second[0]
+    assert compute.sql(session, workspace, metric.key, dialect="postgres", since=since, until=until) != second

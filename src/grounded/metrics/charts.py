@@ -1,7 +1,12 @@
 """Charts of computed metrics, drawn with Matplotlib (no network, no browser): a time series
 for counts, actives, shares and durations; the retention triangle as a heatmap; funnel
 bars; the stickiness histogram. SVG or PNG by the file's suffix, or SVG text for pages.
-Colours read on light and dark backgrounds alike (a transparent figure, mid-tone ink)."""
+Colours read on light and dark backgrounds alike (a transparent figure, mid-tone ink).
+
+Figures are built on Matplotlib's object API (``Figure`` and the Agg canvas), not pyplot:
+no global figure registry to close, nothing shared between threads but the rc settings.
+The SVG text is deterministic (no date in its metadata, element ids from a fixed salt), so
+the same spec and values always give the same text and a page can keep it (``page_svg``)."""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from grounded.errors import InvalidInput
+from grounded.metrics import kept
+from grounded.metrics.kept import Kept
 from grounded.metrics.results import Value
 from grounded.metrics.spec import Spec
 from grounded.models.enums import MetricKind
@@ -20,13 +27,20 @@ PALETTE = ("#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#6
 FORMATS = {".svg": "svg", ".png": "png"}
 
 
+#: Salt for the ids in SVG output (Matplotlib salts them randomly by default), so the text
+#: depends only on what is drawn.
+SVG_SALT = "grounded"
+#: Charts a process keeps for pages (~30 KB each for a time series).
+KEPT: Kept[str] = Kept(64)
+
+
 def _figure(width: float = 8.0, height: float = 4.0) -> tuple[Any, Any]:
-    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(width, height), dpi=100)
+    figure = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
     figure.patch.set_alpha(0.0)
     axes.set_facecolor("none")
     for side in ("top", "right"):
@@ -157,25 +171,34 @@ def save(figure: Any, path: Path) -> Path:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InvalidInput(f"{path}: a chart is written as .svg or .png, not '{path.suffix or 'no suffix'}'")
-    import matplotlib.pyplot as plt
-
     temporary = path.with_name(path.name + ".part")
     try:
         figure.savefig(temporary, format=fmt, transparent=True)
         temporary.replace(path)
     finally:
-        plt.close(figure)
         temporary.unlink(missing_ok=True)
     return path
 
 
 def svg(figure: Any) -> str:
-    """The figure as inline SVG text."""
-    import matplotlib.pyplot as plt
+    """The figure as SVG text, the same text for the same figure (no date, salted ids)."""
+    import matplotlib
 
     buffer = io.StringIO()
-    try:
-        figure.savefig(buffer, format="svg", transparent=True)
-    finally:
-        plt.close(figure)
+    with matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
+        figure.savefig(buffer, format="svg", transparent=True, metadata={"Date": None})
     return buffer.getvalue()
+
+
+def page_svg(spec: Spec, values: list[Value]) -> str:
+    """``svg(draw(spec, values))``, drawn once per process for the same spec and values.
+
+    The key digests everything the drawing reads (the whole spec, every value in order), so
+    a recompute, a new version or a renamed metric gives a new key and a fresh drawing; no
+    invalidation is needed."""
+    return KEPT.get(digest(spec, values), lambda: svg(draw(spec, values)))
+
+
+def digest(spec: Spec, values: list[Value]) -> str:
+    """A hash of a spec and its values: what a chart of them depends on."""
+    return kept.digest(type(spec).__name__, spec.model_dump(mode="json"), [v.as_dict() for v in values])

@@ -24,6 +24,7 @@ from grounded.metrics import (
     engine,
     event_sources,
     expression,
+    kept,
     periods,
     results,
     rollup_plan,
@@ -32,10 +33,14 @@ from grounded.metrics import (
 )
 from grounded.metrics.compile import compile_spec
 from grounded.metrics.frame import Frame
+from grounded.metrics.kept import Kept
 from grounded.metrics.results import Value
 from grounded.metrics.spec import EVENT_KINDS, Base, Derived, Ratio, Spec, Survey, from_stored
 from grounded.models import Account, Metric, Workspace
 from grounded.models.enums import EventSourceKind
+
+#: SQL compiled for metric pages, by spec, dialect and range.
+COMPILED: Kept[tuple[str, ...]] = Kept(256)
 
 
 @dataclass
@@ -268,13 +273,15 @@ def _combine(spec: Ratio | Derived, parts: dict[str, list[Value]]) -> list[Value
 
 
 def sql(session: Session, workspace: Workspace, ref: str, *, dialect: str, since: date, until: date) -> list[str]:
-    """The SQL a metric compiles to for a dialect (compile only: no engine is opened)."""
+    """The SQL a metric compiles to for a dialect (compile only: no engine is opened). Kept
+    per process by spec, dialect and range: compiling through Ibis takes ~20 ms a time."""
 
     metric = catalogue.get(session, workspace, ref)
     spec = spec_of(metric)
     if spec.kind not in EVENT_KINDS:
         raise InvalidInput(f"metric {metric.key} is a {spec.kind.value} metric; it has no event SQL")
-    return compile_sql(spec, abstract_frame(dialect, since, until), dialect)
+    key = kept.digest(type(spec).__name__, spec.model_dump(mode="json"), dialect, since, until)
+    return list(COMPILED.get(key, lambda: tuple(compile_sql(spec, abstract_frame(dialect, since, until), dialect))))
 
 
 def abstract_frame(dialect: str, since: date, until: date) -> Frame:
