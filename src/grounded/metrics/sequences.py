@@ -20,7 +20,8 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
     # Only step 1 is placed in a period: the other steps' rows carry no dates.
     events = prepared(spec, frame, names=sorted({e for s in sets for e in s.events}), dated=False)
     events = events.filter(events[actor].notnull())
-    first = events.filter(set_condition(events, spec.steps[0], frame.dialect))
+    events = _read_once(events, actor, by, [set_condition(events, s, frame.dialect) for s in sets])
+    first = events.filter(events.in_0 == 1)
     if spec.entry is Entry.FIRST and not by:
         # Each one's first step 1 in the range: a grouping, cheaper than ranking every step 1.
         earliest = first.group_by(actor).aggregate(t1=first.ts.min())
@@ -40,8 +41,8 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
     # The window's end, once per attempt rather than in every comparison of the joins.
     reached = attempts.mutate(t_1=attempts.t1, deadline=attempts.t1 + window)
     keys = [actor, *by, "t1", "period", "deadline"]
-    for number, step in enumerate(spec.steps[1:], start=2):
-        chosen = events.filter(set_condition(events, step, frame.dialect))
+    for number in range(2, len(spec.steps) + 1):
+        chosen = events.filter(events[f"in_{number - 1}"] == 1)
         chosen = chosen.select(who=chosen[actor], at=chosen.ts)
         previous = reached[f"t_{number - 1}"]
         joined = reached.left_join(
@@ -52,7 +53,7 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
         reached = joined.group_by([*keys, *carried]).aggregate(**{f"t_{number}": joined.at.min()})
     last = len(spec.steps)
     if spec.exclude is not None:
-        excluded = events.filter(set_condition(events, spec.exclude, frame.dialect))
+        excluded = events.filter(events[f"in_{len(spec.steps)}"] == 1)
         excluded = excluded.select(who=excluded[actor], at=excluded.ts)
         end = ibis.coalesce(reached[f"t_{last}"], reached.deadline)
         reached = reached.anti_join(
@@ -63,6 +64,24 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
     expr = each.group_by(["period", *by]).aggregate(**{k: each[k].sum() for k in flags})
     names = [" → ".join(s.events) for s in spec.steps]
     return Compiled(expr, "funnel", by, {"steps": names, "window": spec.window_seconds})
+
+
+#: The name the funnel's events are read under (a common table expression).
+SHARED = "grounded_funnel_events"
+
+
+def _read_once(events: ir.Table, actor: str, by: list[str], sets: list[ir.BooleanValue]) -> ir.Table:
+    """The funnel's events as one named relation that every step reads: who, when, the
+    breakdown values, and ``in_i``: 1 when the event is in the i-th set (the steps', then
+    the exclusion's), else 0 (a number, not a boolean: some engines cannot select one).
+
+    Ibis emits a named relation as a common table expression instead of merging each
+    step's filter into a scan of its own, and DuckDB materialises a CTE that is read more
+    than once: the events are read once, not once per step, as a hand-written funnel's CTE
+    does. An engine that inlines CTEs reads them once per step, as before. The relation
+    carries the flags, not the event names and properties, so a property is read once."""
+    flags = {f"in_{i}": ibis.ifelse(condition, 1, 0) for i, condition in enumerate(sets)}
+    return events.select(actor, "ts", *by, **flags).alias(SHARED)
 
 
 def _period(moment: ir.TimestampValue, spec: Funnel, frame: Frame) -> ir.DateValue:
