@@ -4,12 +4,14 @@ answered from the rollups."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ibis
 import ibis.expr.types as ir
 
 from grounded.metrics import periods
 from grounded.metrics.frame import Compiled, Frame, by_names, local_day, prepared, set_condition, whole_seconds
-from grounded.metrics.spec import Entry, Funnel, TimeToComplete
+from grounded.metrics.spec import Entry, EventSet, Funnel, TimeToComplete
 
 
 def funnel(spec: Funnel, frame: Frame) -> Compiled:
@@ -20,8 +22,8 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
     # Only step 1 is placed in a period: the other steps' rows carry no dates.
     events = prepared(spec, frame, names=sorted({e for s in sets for e in s.events}), dated=False)
     events = events.filter(events[actor].notnull())
-    events = _read_once(events, actor, by, [set_condition(events, s, frame.dialect) for s in sets])
-    first = events.filter(events.in_0 == 1)
+    events, member = _read_once(events, actor, by, sets, frame.dialect)
+    first = events.filter(member(0))
     if spec.entry is Entry.FIRST and not by:
         # Each one's first step 1 in the range: a grouping, cheaper than ranking every step 1.
         earliest = first.group_by(actor).aggregate(t1=first.ts.min())
@@ -42,7 +44,7 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
     reached = attempts.mutate(t_1=attempts.t1, deadline=attempts.t1 + window)
     keys = [actor, *by, "t1", "period", "deadline"]
     for number in range(2, len(spec.steps) + 1):
-        chosen = events.filter(events[f"in_{number - 1}"] == 1)
+        chosen = events.filter(member(number - 1))
         chosen = chosen.select(who=chosen[actor], at=chosen.ts)
         previous = reached[f"t_{number - 1}"]
         joined = reached.left_join(
@@ -53,7 +55,7 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
         reached = joined.group_by([*keys, *carried]).aggregate(**{f"t_{number}": joined.at.min()})
     last = len(spec.steps)
     if spec.exclude is not None:
-        excluded = events.filter(events[f"in_{len(spec.steps)}"] == 1)
+        excluded = events.filter(member(len(spec.steps)))
         excluded = excluded.select(who=excluded[actor], at=excluded.ts)
         end = ibis.coalesce(reached[f"t_{last}"], reached.deadline)
         reached = reached.anti_join(
@@ -70,18 +72,30 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
 SHARED = "grounded_funnel_events"
 
 
-def _read_once(events: ir.Table, actor: str, by: list[str], sets: list[ir.BooleanValue]) -> ir.Table:
-    """The funnel's events as one named relation that every step reads: who, when, the
-    breakdown values, and ``in_i``: 1 when the event is in the i-th set (the steps', then
-    the exclusion's), else 0 (a number, not a boolean: some engines cannot select one).
+def _read_once(
+    events: ir.Table, actor: str, by: list[str], sets: list[EventSet], dialect: str
+) -> tuple[ir.Table, Callable[[int], ir.BooleanValue]]:
+    """The funnel's events as one named relation that every step reads (who, when, the event,
+    the breakdown values), and whether a row of it is in the i-th set (the steps', then the
+    exclusion's).
 
     Ibis emits a named relation as a common table expression instead of merging each
     step's filter into a scan of its own, and DuckDB materialises a CTE that is read more
     than once: the events are read once, not once per step, as a hand-written funnel's CTE
-    does. An engine that inlines CTEs reads them once per step, as before. The relation
-    carries the flags, not the event names and properties, so a property is read once."""
-    flags = {f"in_{i}": ibis.ifelse(condition, 1, 0) for i, condition in enumerate(sets)}
-    return events.select(actor, "ts", *by, **flags).alias(SHARED)
+    does. An engine that inlines CTEs reads them once per step, as before. A set narrowed
+    by properties is a column ``in_i`` (1 when the event is in it, else 0: a number, since
+    some engines cannot select a boolean), so the relation does not carry the properties
+    and they are read once; a set of names alone is its names, which DuckDB pushes into
+    the read of the source."""
+    flags = {f"in_{i}": ibis.ifelse(set_condition(events, s, dialect), 1, 0) for i, s in enumerate(sets) if s.where}
+    shared = events.select(actor, "ts", "event", *by, **flags).alias(SHARED)
+
+    def member(i: int) -> ir.BooleanValue:
+        if sets[i].where:
+            return shared[f"in_{i}"] == 1
+        return set_condition(shared, sets[i], dialect)
+
+    return shared, member
 
 
 def _period(moment: ir.TimestampValue, spec: Funnel, frame: Frame) -> ir.DateValue:
