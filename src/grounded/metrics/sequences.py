@@ -26,8 +26,7 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
     first = events.filter(member(0))
     if spec.entry is Entry.FIRST and not by:
         # Each one's first step 1 in the range: a grouping, cheaper than ranking every step 1.
-        earliest = first.group_by(actor).aggregate(t1=first.ts.min())
-        attempts = earliest.mutate(period=_period(earliest.t1, spec, frame))
+        attempts = first.group_by(actor).aggregate(t_1=first.ts.min())
     elif spec.entry is Entry.FIRST:
         # Each one's first step 1 in the range, and its breakdown values at that moment.
         ranked = first.mutate(
@@ -35,14 +34,13 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
                 ibis.window(group_by=first[actor], order_by=[first.ts, *[first[b] for b in by]])
             )
         )
-        attempts = ranked.filter(ranked["rank"] == 0).select(
-            actor, *by, t1=ranked.ts, period=_period(ranked.ts, spec, frame)
-        )
+        attempts = ranked.filter(ranked["rank"] == 0).select(actor, *by, t_1=ranked.ts)
     else:
-        attempts = first.select(actor, *by, t1=first.ts, period=_period(first.ts, spec, frame)).distinct()
-    # The window's end, once per attempt rather than in every comparison of the joins.
-    reached = attempts.mutate(t_1=attempts.t1, deadline=attempts.t1 + window)
-    keys = [actor, *by, "t1", "period", "deadline"]
+        attempts = first.select(actor, *by, t_1=first.ts).distinct()
+    # The window's end, once per attempt rather than in every comparison of the joins; the
+    # period (a function of step 1's moment) after them, so the joins carry fewer columns.
+    reached = attempts.mutate(deadline=attempts.t_1 + window)
+    keys = [actor, *by, "deadline"]
     for number in range(2, len(spec.steps) + 1):
         chosen = events.filter(member(number - 1))
         chosen = chosen.select(who=chosen[actor], at=chosen.ts)
@@ -59,10 +57,14 @@ def funnel(spec: Funnel, frame: Frame) -> Compiled:
         excluded = excluded.select(who=excluded[actor], at=excluded.ts)
         end = ibis.coalesce(reached[f"t_{last}"], reached.deadline)
         reached = reached.anti_join(
-            excluded, [reached[actor] == excluded.who, excluded.at >= reached.t1, excluded.at <= end]
+            excluded, [reached[actor] == excluded.who, excluded.at >= reached.t_1, excluded.at <= end]
         )
+    reached = reached.mutate(period=_period(reached.t_1, spec, frame))
     flags = {f"s_{k}": ibis.ifelse(reached[f"t_{k}"].notnull(), 1, 0) for k in range(1, last + 1)}
-    each = reached.group_by([actor, *by, "period"]).aggregate(**{k: v.max() for k, v in flags.items()})
+    if spec.entry is Entry.FIRST:  # one attempt each: the furthest step of each is its own
+        each = reached.select("period", *by, **flags)
+    else:  # each one's furthest step over its attempts in the period
+        each = reached.group_by([actor, *by, "period"]).aggregate(**{k: v.max() for k, v in flags.items()})
     expr = each.group_by(["period", *by]).aggregate(**{k: each[k].sum() for k in flags})
     names = [" → ".join(s.events) for s in spec.steps]
     return Compiled(expr, "funnel", by, {"steps": names, "window": spec.window_seconds})
