@@ -135,6 +135,13 @@ HEADLINES: list[tuple[str, dict[str, object], list[tuple[date, float | None]]]] 
         [(WEEKS[0], 75.0), (WEEKS[1], 0.0), (WEEKS[2], None)],
     ),
     (
+        # as the first-touch funnel, with only saves of status ok: u2's save failed, so u1
+        # and u3 of the four (the same events feed both steps' flags, read once)
+        "funnel to a step narrowed by a property",
+        spec("funnel", steps=["open", {"event": "save", "where": {"properties.status": "ok"}}], window="1d"),
+        [(WEEKS[0], 50.0), (WEEKS[2], None)],
+    ),
+    (
         # u1 shares between open and save (excluded); u5 shares inside its open window
         # without saving (excluded): u2 and u3 remain, both save
         "funnel with an exclusion step",
@@ -268,6 +275,14 @@ BY_PLAN = {
     ("free", WEEKS[1]): 0.0,
     ("free", WEEKS[2]): 1.0,
     (None, WEEKS[2]): 1.0,
+}
+
+#: The first-touch funnel open → save in a day by account plan (account.plan, week start):
+#: pro u1 u2 both save (u2's save failed but the step is not narrowed); free u3 saves at
+#: the moment it opens, u5 does not; week 3's windows run past the range end.
+FUNNEL_BY_PLAN = {
+    ("pro", WEEKS[0]): 100.0,
+    ("free", WEEKS[0]): 50.0,
 }
 
 

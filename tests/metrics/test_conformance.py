@@ -119,6 +119,13 @@ def test_breakdown_by_account_plan(events: engine.Events) -> None:
         assert found[key] == wanted, f"{key}: {found[key]} ≠ {wanted}"
 
 
+def test_funnel_by_account_plan(events: engine.Events) -> None:
+    data = log.spec("funnel", steps=["open", "save"], window="1d", by=["account.plan"])
+    values = results.headline(_values(events, data))
+    found = {(v.segment["account.plan"], v.period_start): v.value for v in values if v.value is not None}
+    assert found == log.FUNNEL_BY_PLAN
+
+
 def test_filter_by_account_field(events: engine.Events) -> None:
     values = _values(events, log.spec("unique", event="open", where={"account.plan": "free"}))
     # free accounts: u3 and u5 open in week 1, nobody in week 2, u3 in week 3
