@@ -3,6 +3,8 @@ and backend), each test in a workspace of its own."""
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import uuid
 from collections.abc import Callable, Iterator
@@ -115,6 +117,16 @@ def write(path: Path, content: str | bytes) -> Path:
     else:
         path.write_bytes(content)
     return path
+
+
+def abc_csv(rows: list[list[str]], raw_tail: str = "") -> bytes:
+    """A CSV with header a,b,c and ``rows`` as Python's csv writer quotes them, then
+    ``raw_tail`` as it is (for the property tests over the CSV readers)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["a", "b", "c"])
+    writer.writerows(rows)
+    return (buffer.getvalue() + raw_tail).encode("utf-8")
 
 
 Write = Callable[[str, str | bytes], Path]

@@ -19,7 +19,7 @@ from grounded.errors import ImportRejected
 from grounded.ingest.encoding import sniff
 from grounded.ingest.readers import csvfast
 from grounded.ingest.readers.csvfile import CsvReader
-from tests.ingest.conftest import ZENDESK_HEADER, zendesk_row
+from tests.ingest.conftest import ZENDESK_HEADER, abc_csv, zendesk_row
 
 Seen = list[tuple[int, Any, str | None, str | None]]
 
@@ -173,14 +173,9 @@ csv_cells = st.text(alphabet=st.sampled_from(list('ab ,;"\n\r\té\x00\ufeff')), 
 def test_any_csv_reads_the_same_on_both_paths(
     rows: list[list[str]], raw_tail: str, piece_bytes: int, header: bool
 ) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["a", "b", "c"])
-    for row in rows:
-        writer.writerow(row)
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "t.csv"
-        path.write_bytes((buffer.getvalue() + raw_tail).encode("utf-8"))
+        path.write_bytes(abc_csv(rows, raw_tail))
         original = csvfast.PIECE_BYTES
         csvfast.PIECE_BYTES = piece_bytes
         try:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from grounded.errors import ImportRejected
 from grounded.ingest import mapping as mappings
 from grounded.models import Evidence, QuarantinedRow
-from tests.ingest.conftest import Importer
+from tests.ingest.conftest import Importer, abc_csv
 
 _runs = itertools.count()
 FUZZ = settings(
@@ -121,20 +121,13 @@ csv_cells = st.text(alphabet=st.sampled_from(list('ab ,"\n\r\té\x00')), max_siz
 def test_chunks_of_any_size_read_the_same_records(rows: list[list[str]], raw_tail: str) -> None:
     """The CSV reader parses a chunk at a time and looks closer only at chunks with
     something odd in them: where the chunks fall must not change any record."""
-    import csv
-    import io
 
     from grounded.ingest.encoding import sniff
     from grounded.ingest.readers.csvfile import CsvReader
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["a", "b", "c"])
-    for row in rows:
-        writer.writerow(row)
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "t.csv"
-        path.write_bytes((buffer.getvalue() + raw_tail).encode("utf-8"))
+        path.write_bytes(abc_csv(rows, raw_tail))
         try:
             reader = CsvReader(sniff(path, format_="csv", encoding="utf-8"), delimiter=",")
         except ImportRejected:
