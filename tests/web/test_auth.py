@@ -153,6 +153,15 @@ def test_a_token_of_one_workspace_opens_no_other(app: FastAPI, world: World) -> 
     assert "not valid for workspace" in answer.json()["detail"]
 
 
+def test_a_token_on_a_workspace_that_does_not_exist_finds_nothing(app: FastAPI, world: World) -> None:
+    bearer = {"Authorization": f"Bearer {world.tokens[Role.ADMIN]}"}
+    missing = client(app).get("/api/v1/w/no-such-space/problems", headers=bearer)
+    assert missing.status_code == 404
+    assert "no-such-space" in missing.json()["detail"]
+    unknown = client(app).get("/api/v1/w/no-such-space/problems", headers={"Authorization": "Bearer grd_nope"})
+    assert unknown.status_code == 401  # an unknown token learns nothing of which workspaces exist
+
+
 def test_a_new_token_is_shown_once_and_never_again(signed_in: dict[Role, TestClient], world: World) -> None:
     admin = signed_in[Role.ADMIN]
     token = csrf_of(admin, f"/w/{world.slug}/settings")

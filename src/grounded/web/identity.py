@@ -91,10 +91,10 @@ class Seen:
 
 
 def identify(request: Request, session: Session, slug: str) -> Caller:
-    workspace = workspaces.find(session, slug)
     bearer = _bearer(request)
     if bearer is not None:
-        return _by_token(request, session, bearer, workspace, slug)
+        return _by_token(request, session, bearer, slug)
+    workspace = workspaces.find(session, slug)
     if request.app.state.config.local:
         return _local(request, session, workspace, slug)
     return _by_cookie(request, session, workspace, slug)
@@ -108,13 +108,13 @@ def _bearer(request: Request) -> str | None:
     return value.strip()
 
 
-def _by_token(request: Request, session: Session, plaintext: str, workspace: Workspace | None, slug: str) -> Caller:
-    found = tokens.holder(session, plaintext)
+def _by_token(request: Request, session: Session, plaintext: str, slug: str) -> Caller:
+    found = tokens.holder(session, plaintext)  # with the token's workspace: no query by slug on the way in
     if found is None:
         raise NotAuthenticated("the API token is unknown, revoked or expired")
-    workspace = _existing(workspace, slug)
-    token, user, member = found.token, found.user, found.member
-    if token.workspace_id != workspace.id:
+    token, user, member, workspace = found.token, found.user, found.member, found.workspace
+    if workspace.slug != slug:
+        _existing(workspaces.find(session, slug), slug)  # 404 for a workspace that does not exist
         raise Forbidden(f"this token is not valid for workspace {slug}")
     if not user.is_active or member is None:  # the member of the token's workspace, which is this one
         raise Forbidden(f"the token's owner is no longer a member of {slug}")

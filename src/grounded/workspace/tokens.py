@@ -71,32 +71,35 @@ def verify(session: Session, plaintext: str, *, touch: bool = True) -> ApiToken 
 
 @dataclass(frozen=True)
 class Holder:
-    """A live token, its owner, and the owner's membership of the token's workspace (None
-    when they are no longer a member)."""
+    """A live token, its owner, the token's workspace, and the owner's membership of it
+    (None when they are no longer a member)."""
 
     token: ApiToken
     user: User
+    workspace: Workspace
     member: Membership | None
 
 
 def holder(session: Session, plaintext: str) -> Holder | None:
-    """The live token for ``plaintext`` with its owner and their membership, in one query;
-    None if unknown, revoked, expired or its user deactivated. Notes nothing."""
+    """The live token for ``plaintext`` with its owner, its workspace and the owner's
+    membership there, in one query; None if unknown, revoked, expired or its user
+    deactivated. Notes nothing."""
     membership = sa.and_(Membership.user_id == User.id, Membership.workspace_id == ApiToken.workspace_id)
     found = session.execute(
-        sa.select(ApiToken, User, Membership)
+        sa.select(ApiToken, User, Workspace, Membership)
         .join(User, User.id == ApiToken.user_id)
+        .join(Workspace, Workspace.id == ApiToken.workspace_id)
         .outerjoin(Membership, membership)
         .where(ApiToken.token_hash == digest(plaintext))
     ).one_or_none()
     if found is None:
         return None
-    token, user, member = found
+    token, user, workspace, member = found
     if token.revoked_at is not None or not user.is_active:
         return None
     if token.expires_at is not None and token.expires_at <= datetime.now(UTC):
         return None
-    return Holder(token=token, user=user, member=member)
+    return Holder(token=token, user=user, workspace=workspace, member=member)
 
 
 def needs_touch(last: datetime | None, now: datetime) -> bool:
