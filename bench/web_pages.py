@@ -228,18 +228,65 @@ def load(env: dict[str, str], token: str, seconds: int, workers: int) -> str:
         ]
         script = Path(tempfile.mkdtemp()) / "paths.lua"
         script.write_text(LUA % (", ".join(f'"{p}"' for p in api), token), encoding="utf-8")
+        before = _cpu_seconds(server.pid)
         out = subprocess.run(
             [wrk, "-t1", "-c8", f"-d{seconds}s", "--latency", "-s", str(script), f"http://127.0.0.1:{port}"],
             capture_output=True,
             text=True,
             check=False,
         )
+        used = _cpu_seconds(server.pid) - before
+        served = _served(out.stdout)
+        cost = (
+            f"server CPU: {used:.1f} s for {served:,} requests = {used / served * 1000:.2f} ms a request "
+            f"(2 cores at that cost: {2 * served / used:.0f} requests/s, wrk's own CPU aside)\n"
+            if served and used > 0
+            else ""
+        )
         errors = [line for line in log.read_text(encoding="utf-8").splitlines() if "error" in line.lower()]
         shown = "\n".join(errors[:5])
-        return out.stdout + out.stderr + (f"server log: {len(errors)} error lines, first:\n{shown}" if errors else "")
+        return (
+            cost
+            + out.stdout
+            + out.stderr
+            + (f"server log: {len(errors)} error lines, first:\n{shown}" if errors else "")
+        )
     finally:
         server.terminate()
         server.wait(timeout=60)
+
+
+def _cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and its descendants (the server's workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    family = {root}
+    stats = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats.append((int(entry.name), int(fields[1]), int(fields[11]) + int(fields[12])))
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent, _ in stats:
+            if parent in family and pid not in family:
+                family.add(pid)
+                grew = True
+    for pid, _, used in stats:
+        if pid in family:
+            total += used / ticks
+    return total
+
+
+def _served(wrk_out: str) -> int:
+    for line in wrk_out.splitlines():
+        if "requests in" in line:
+            return int(line.split()[0])
+    return 0
 
 
 def _wait(port: int) -> None:
