@@ -242,6 +242,29 @@ def test_export_then_import_into_a_new_database(ready: Invoke, tmp_path: Path) -
     assert json.loads(streamed)["workspace"]["slug"] == "acme"
 
 
+def test_export_without_credentials_for_sharing(ready: Invoke, tmp_path: Path) -> None:
+    ready(
+        "user",
+        "create",
+        "kim@example.com",
+        "Kim",
+        "--role",
+        "editor",
+        "--password-stdin",
+        stdin="a long passphrase 42\n",
+    )
+    backup = json.loads(ready("export", "-o", "-").stdout)
+    assert any((u["password_hash"] or "").startswith("$argon2") for u in backup["users"])
+    shared_file = tmp_path / "shared.json"
+    said = ready("export", "--without-credentials", "-o", str(shared_file)).stdout
+    assert "without password hashes and API tokens" in said
+    shared = json.loads(shared_file.read_text())
+    assert shared["credentials"] is False
+    assert "api_token" not in shared["tables"]
+    assert [u["email"] for u in shared["users"]] == [u["email"] for u in backup["users"]]
+    assert all(u["password_hash"] is None for u in shared["users"])
+
+
 def test_db_status_and_version(cli: Invoke) -> None:
     run = cli("db", "status", "--json", ok=False)
     assert run.exit_code == 7

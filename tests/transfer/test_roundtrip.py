@@ -185,3 +185,48 @@ def test_damaged_binary_is_refused_with_where(demo_session: Session) -> None:
     document["tables"]["theme"][0]["centre"] = "not base64!"
     with pytest.raises(ImportRejected, match=r"theme\[0\]: centre"):
         import_workspace(demo_session, document, slug="damaged")
+
+
+def _with_credentials(session: Session, workspace: Workspace) -> str:
+    """A member with a password and an API token; returns the member's e-mail."""
+    from grounded.models.enums import Role
+    from grounded.workspace import passwords, tokens, users
+    from grounded.workspace.schemas import ApiTokenCreate, UserCreate
+
+    actor = make_actor(session)
+    member = users.create(session, data=UserCreate(email="kim@example.com", name="Kim"), actor=actor)
+    passwords.set_password(session, member, "a long enough password 42", actor=actor)
+    users.set_role(session, workspace, member, Role.EDITOR, actor=actor)
+    tokens.create(session, workspace, member, data=ApiTokenCreate(name="ci", role=Role.VIEWER), actor=actor)
+    return member.email
+
+
+def test_an_export_without_credentials_leaves_out_password_hashes_and_tokens(
+    session: Session, small_workspace: Workspace, target: Engine
+) -> None:
+    email = _with_credentials(session, small_workspace)
+    backup = _export(session, small_workspace)
+    kim = next(u for u in backup["users"] if u["email"] == email)
+    assert kim["password_hash"].startswith("$argon2")
+    assert len(backup["tables"]["api_token"]) == 1
+
+    buffer = io.StringIO()
+    counts = export_workspace(session, small_workspace, buffer, credentials=False)
+    shared = json.loads(buffer.getvalue())
+    assert shared["credentials"] is False
+    assert "api_token" not in shared["tables"]
+    assert "api_token" not in counts
+    assert all(user["password_hash"] is None for user in shared["users"])
+    assert "$argon2" not in buffer.getvalue()
+    assert shared["tables"]["membership"] == backup["tables"]["membership"]  # everything else is the same
+    assert shared["tables"]["evidence"] == backup["tables"]["evidence"]
+
+    with session_scope(target) as other:
+        import_workspace(other, shared)
+    with session_scope(target) as other:
+        from grounded.models import ApiToken, User
+
+        landed = other.scalars(sa.select(User).where(User.email == email)).one()
+        assert landed.password_hash is None  # can sign in once an admin sets a password there
+        assert other.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
+        assert other.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 2

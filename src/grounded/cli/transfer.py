@@ -20,25 +20,35 @@ def export(
         Path | None,
         typer.Option("--output", "-o", help="File to write; '-' for standard output. Default: <slug>.grounded.json"),
     ] = None,
+    without_credentials: Annotated[
+        bool,
+        typer.Option(
+            "--without-credentials",
+            help="Leave out password hashes and API tokens: an export to share, not a backup.",
+        ),
+    ] = False,
 ) -> None:
     """Export the current workspace (everything in it, with its history) to JSON.
 
     Example: grounded export -o backup.json
+    Example: grounded export --without-credentials -o for-the-vendor.json
     """
+    credentials = not without_credentials
     with in_workspace() as (session, workspace, _):
         if output is not None and str(output) == "-":
-            export_workspace(session, workspace, sys.stdout)
+            export_workspace(session, workspace, sys.stdout, credentials=credentials)
             return
         path = output or Path(f"{workspace.slug}.grounded.json")
         temporary = path.with_name(path.name + ".part")
         try:
             with temporary.open("w", encoding="utf-8") as handle:
-                counts = export_workspace(session, workspace, handle)
+                counts = export_workspace(session, workspace, handle, credentials=credentials)
             temporary.replace(path)
         except OSError as error:
             temporary.unlink(missing_ok=True)
             raise InvalidInput(f"cannot write {path}: {error.strerror or error}", field="output") from error
-    done(f"Exported {workspace.slug} ({sum(counts.values())} rows in {len(counts)} tables) to {path}.")
+    left_out = "" if credentials else ", without password hashes and API tokens"
+    done(f"Exported {workspace.slug} ({sum(counts.values())} rows in {len(counts)} tables{left_out}) to {path}.")
 
 
 def import_workspace_command(

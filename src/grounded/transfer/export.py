@@ -19,10 +19,22 @@ from grounded.transfer.tables import user_columns, workspace_tables
 
 FORMAT = "grounded-workspace"
 FORMAT_VERSION = 1
+#: What an export without credentials leaves out: the tables of API tokens (hashed, but
+#: still keys to the workspace) and, in the users, the column of password hashes.
+CREDENTIAL_TABLES = frozenset({"api_token"})
+CREDENTIAL_COLUMNS = ("password_hash",)
 
 
-def export_workspace(session: Session, workspace: Workspace, out: TextIO) -> dict[str, int]:
-    """Write ``workspace`` to ``out``; return the number of rows per table."""
+def export_workspace(
+    session: Session, workspace: Workspace, out: TextIO, *, credentials: bool = True
+) -> dict[str, int]:
+    """Write ``workspace`` to ``out``; return the number of rows per table. Without
+    ``credentials`` (an export to share rather than a backup), users come without their
+    password hashes and the API tokens stay behind: the people can sign in again only
+    after a password is set where the export lands."""
+    users = [_row(row) for row in _users(session, workspace)]
+    if not credentials:
+        users = [{**user, **dict.fromkeys(CREDENTIAL_COLUMNS)} for user in users]
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -34,12 +46,14 @@ def export_workspace(session: Session, workspace: Workspace, out: TextIO) -> dic
             .mappings()
             .one()
         ),
-        "users": [_row(row) for row in _users(session, workspace)],
+        "users": users,
+        "credentials": credentials,
     }
     body = json.dumps(header, sort_keys=True, ensure_ascii=False)
     out.write(body[:-1] + ', "tables": {')
     counts: dict[str, int] = {}
-    for index, table in enumerate(workspace_tables()):
+    tables = [t for t in workspace_tables() if credentials or t.name not in CREDENTIAL_TABLES]
+    for index, table in enumerate(tables):
         out.write(("," if index else "") + f"\n{json.dumps(table.name)}: [")
         counts[table.name] = 0
         for row in _rows(session, table, workspace):
