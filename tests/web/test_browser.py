@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
 
 from grounded.models.enums import Role
 from tests.conftest import fresh_database
 from tests.web.conftest import PASSWORD, World, build_world, make_app, seed_theme
+from tests.web.serving import serving
 from tests.web.test_import_page import TICKETS
 
 pytestmark = pytest.mark.slow
@@ -35,12 +32,6 @@ FLAGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def browser_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     with fresh_database("sqlite", tmp_path_factory.mktemp("browser")) as engine:
@@ -51,18 +42,8 @@ def browser_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]
 def served(browser_engine: Engine, tmp_path: Path) -> Iterator[tuple[str, World]]:
     world = build_world(browser_engine)
     world.extra["theme"] = seed_theme(world)
-    app = make_app(browser_engine, tmp_path / "data")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}", world
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(make_app(browser_engine, tmp_path / "data")) as url:
+        yield url, world
 
 
 @pytest.fixture(scope="module")

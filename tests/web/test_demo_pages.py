@@ -5,13 +5,10 @@ Chromium."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -23,7 +20,8 @@ from grounded.workspace import users
 from tests.conftest import fresh_database
 from tests.demo.test_demo import AS_OF, SMALL
 from tests.web.conftest import BASE, make_app
-from tests.web.test_browser import _free_port, chromium  # noqa: F401 (a fixture)
+from tests.web.serving import serving
+from tests.web.test_browser import chromium  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -116,16 +114,8 @@ def test_computing_a_metric_draws_its_chart(local_app: FastAPI) -> None:
 
 @pytest.fixture(scope="module")
 def demo_served(local_app: FastAPI) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(local_app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(local_app) as url:
+        yield url
 
 
 def test_walking_the_running_example_in_the_browser(chromium: object, demo_served: str) -> None:  # noqa: F811
