@@ -49,8 +49,30 @@ File = Annotated[Path | None, typer.Option(help="JSON file with any decision fie
 Note = Annotated[str, typer.Option(help="Why (kept in the decision's history).")]
 
 
-def _content(file: Path | None, **values: Any) -> dict[str, Any]:
+#: The options of ``new`` and ``update`` that are decision fields, by the field they fill.
+_FIELDS = {
+    "title": "title",
+    "context": "context",
+    "situation": "situation",
+    "facing": "facing",
+    "achieve": "to_achieve",
+    "accepting": "accepting",
+    "rationale": "rationale",
+    "non_goal": "non_goals",
+    "option": "options",
+    "reversibility": "reversibility",
+    "review_by": "review_by",
+    "decider": "deciders",
+    "consulted": "consulted",
+    "informed": "informed",
+    "note": "note",
+}
+
+
+def _content(file: Path | None, given: dict[str, Any]) -> dict[str, Any]:
+    """The decision fields from the command's options (``locals()``), over those of ``file``."""
     data = parse.json_file(file, option="file")
+    values = {field: given[option] for option, field in _FIELDS.items() if option in given}
     options = values.pop("options", None)
     review_by = values.pop("review_by", None)
     data.update(parse.given(**values))
@@ -84,23 +106,7 @@ def new(
 
     Example: grounded decision new "How we fix reporting" --option "Export hack" --option "New pipeline"
     """
-    data = _content(
-        file,
-        title=title,
-        context=context,
-        situation=situation,
-        facing=facing,
-        to_achieve=achieve,
-        accepting=accepting,
-        rationale=rationale,
-        non_goals=non_goal,
-        options=option,
-        reversibility=reversibility,
-        review_by=review_by,
-        deciders=decider,
-        consulted=consulted,
-        informed=informed,
-    )
+    data = _content(file, locals())
     with in_workspace() as (session, workspace, actor):
         decision = decisions.create(session, workspace, data=parse.schema(DecisionCreate, data), actor=actor)
         detail = decisions.detail(session, decision)
@@ -134,24 +140,7 @@ def update(
 
     Example: grounded decision update D-1 --rationale "the pipeline pays down debt we already carry"
     """
-    data = _content(
-        file,
-        title=title,
-        context=context,
-        situation=situation,
-        facing=facing,
-        to_achieve=achieve,
-        accepting=accepting,
-        rationale=rationale,
-        non_goals=non_goal,
-        options=option,
-        reversibility=reversibility,
-        review_by=review_by,
-        deciders=decider,
-        consulted=consulted,
-        informed=informed,
-        note=note or None,
-    )
+    data = _content(file, {**locals(), "note": note or None})
     with in_workspace() as (session, workspace, actor):
         decision = decisions.get(session, workspace, key)
         decisions.update(session, workspace, decision, data=parse.schema(DecisionUpdate, data), actor=actor)
@@ -313,11 +302,7 @@ def supersede(
 
     Example: grounded decision supersede D-1 --title "Fix reporting: pipeline now"
     """
-    _successor(
-        DecisionLinkKind.SUPERSEDES,
-        key,
-        _content(file, title=title, context=context, rationale=rationale, options=option),
-    )
+    _successor(DecisionLinkKind.SUPERSEDES, key, _content(file, locals()))
 
 
 @app.command("amend")
@@ -333,9 +318,7 @@ def amend(
 
     Example: grounded decision amend D-1 --title "Add a legal review of the export format"
     """
-    _successor(
-        DecisionLinkKind.AMENDS, key, _content(file, title=title, context=context, rationale=rationale, options=option)
-    )
+    _successor(DecisionLinkKind.AMENDS, key, _content(file, locals()))
 
 
 @app.command("log")
