@@ -258,7 +258,7 @@ class _Import:
             with session.begin_nested():
                 return self.writer.write(session, new, changed, dry_run=self.options.dry_run)
         except (sa.exc.IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError):
-            index = self.kind.index(self.context)
+            index = self.kind.exact(self.context)
             to_write = index.sort(session.connection(), [(row.external_id, row.row_hash) for row in new])
             if all(to_write.get(row.external_id, 0) is None for row in new):
                 raise  # not a race with another import: a real error
