@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from grounded.ingest import snapshot
+from grounded.ingest import hashindex, snapshot
 from grounded.ingest.evidence_target import EvidenceWriter
+from grounded.ingest.hashindex import HashIndex
 from grounded.ingest.pipeline import ImportReport
 from grounded.models import Evidence
 from tests.ingest.conftest import ZENDESK_HEADER, Importer, Write, counts_add_up, new_importer, zendesk_row
@@ -173,38 +174,55 @@ def test_an_interrupted_reimport_resumes_with_the_right_counts(
     _check_newer(importer, report)
 
 
+def _number(pair: np.ndarray) -> int:
+    return (int(pair[0]) << 64) | int(pair[1])
+
+
 def test_fingerprints_stand_for_their_text_exactly() -> None:
     digest = "0123456789abcdef" * 2
     other = "fedcba9876543210" * 2
-    high, low, canonical = snapshot.fingerprints([digest, other])
+    pairs, canonical = snapshot.fingerprints([digest, other])
     assert canonical.tolist() == [True, True]
-    assert [(int(a) << 64) | int(b) for a, b in zip(high, low, strict=True)] == [int(digest, 16), int(other, 16)]
+    assert [_number(pair) for pair in pairs] == [int(digest, 16), int(other, 16)]
     odd = [digest, digest.upper(), None, "ab" * 15 + "a", "ab" * 16 + "a", " " + digest[1:], "g" * 32, "é" * 32]
-    high, low, canonical = snapshot.fingerprints(odd)
+    pairs, canonical = snapshot.fingerprints(odd)
     assert canonical.tolist() == [True, False, False, False, False, False, False, False]
-    assert ((int(high[0]) << 64) | int(low[0])) == int(digest, 16)
-    # Values of other lengths that would join into a valid run of hex digits
-    shifted = ["ab" * 15 + "a", "b" + "ab" * 16]
-    assert snapshot.fingerprints(shifted)[2].tolist() == [False, False]
-    assert snapshot.fingerprints(["1" * 32])[2].tolist() == [True]  # digits only: no letter to be lower case
-    assert snapshot.fingerprints([])[2].tolist() == []
+    assert _number(pairs[0]) == int(digest, 16)
+    # Values of other lengths that join into a valid run of hex digits are not taken apart wrongly.
+    assert snapshot.fingerprints(["ab" * 15 + "a", "b" + "ab" * 16])[1].tolist() == [False, False]
+    assert snapshot.fingerprints(["1" * 32])[1].tolist() == [True]
+    assert snapshot.fingerprints([])[1].tolist() == []
+
+
+def _held(stored: dict[str, str | None]) -> snapshot.Snapshot:
+    return snapshot.Snapshot(snapshot.hashes(list(stored)), *snapshot.fingerprints(list(stored.values())))
 
 
 def test_a_snapshot_sorts_rows_in_memory() -> None:
-    stored = {"a": "1" * 32, "b": "2" * 32, "c": None}
-    ids = np.array([snapshot.id_hash(key) for key in stored], dtype=np.int64)
-    high, low, canonical = snapshot.fingerprints(list(stored.values()))
-    held = snapshot.Snapshot(ids, high, low, canonical)
+    held = _held({"a": "1" * 32, "b": "2" * 32, "c": None})
     new, ask = held.sort([("a", "1" * 32), ("b", "3" * 32), ("c", "4" * 32), ("d", "5" * 32), ("a2", None)])
     assert new == {"d": None, "a2": None}
     assert ask == [("b", "3" * 32), ("c", "4" * 32)]
+    assert _held({}).sort([("a", "1" * 32)]) == ({"a": None}, [])
     # Two stored ids on one hash: a row matching either one's fingerprint is asked for.
-    shared = snapshot.Snapshot(
-        np.array([5, 5, 6], dtype=np.int64), *snapshot.fingerprints(["1" * 32, "2" * 32, "3" * 32])
-    )
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(snapshot, "id_hash", {"x": 5, "y": 5, "z": 6, "w": 7}.__getitem__)
-        rows = [("x", "2" * 32), ("y", "1" * 32), ("z", "3" * 32), ("w", "3" * 32)]
-        assert shared.sort(rows) == ({"w": None}, rows[:2])
-    empty = snapshot.Snapshot(*(np.zeros(0, dtype=t) for t in (np.int64, np.uint64, np.uint64, bool)))
-    assert empty.sort([("a", "1" * 32)]) == ({"a": None}, [])
+        patch.setattr(snapshot, "id_hash", {"x": 5, "y": 5, "z": 6, "w": 7, "v": 6 << 60}.__getitem__)
+        shared = _held({"x": "1" * 32, "y": "2" * 32, "z": "3" * 32})
+        rows = [("x", "2" * 32), ("y", "1" * 32), ("z", "3" * 32), ("w", "3" * 32), ("v", "3" * 32)]
+        assert shared.sort(rows) == ({"w": None, "v": None}, rows[:2])
+
+
+@pytest.mark.parametrize("spread", ["uniform", "crowded"])
+def test_finding_hashes_agrees_with_bisection(spread: str) -> None:
+    """The bucket walk (and the bisection it falls back to when buckets are deep) finds
+    exactly what a plain search finds, negative hashes and repeated ones included."""
+    generator = np.random.default_rng(7)
+    stored = np.sort(generator.integers(-(2**63), 2**63 - 1, size=5000, dtype=np.int64))
+    if spread == "crowded":
+        stored = np.sort(stored >> np.int64(52))  # a few thousand values, mostly repeated
+    index = HashIndex(stored)
+    assert (index.deepest > hashindex.DEEPEST) == (spread == "crowded")
+    wanted = np.concatenate([stored[::3], generator.integers(-(2**63), 2**63 - 1, size=2000, dtype=np.int64)])
+    where = index.find(wanted)
+    assert ((where >= 0) == np.isin(wanted, stored)).all()
+    assert (where[where >= 0] == np.searchsorted(stored, wanted[where >= 0])).all()  # the first of equals

@@ -81,14 +81,17 @@ class EvidenceIndex:
         self.snapshot_limit = snapshot.LIMIT if snapshot_limit is None else snapshot_limit
         self.snapshot: snapshot.Snapshot | None = None
 
-    def sort(self, connection: sa.Connection | None, rows: list[tuple[str, str | None]]) -> ToWrite:
-        assert connection is not None
+    def prepare(self, connection: sa.Connection) -> None:
         if self.nothing_stored is None:
             self.nothing_stored = not stored_any(connection, self.workspace_id, self.source_key)
             if not self.nothing_stored and self.snapshot_limit:
                 self.snapshot = snapshot.Snapshot.read(
                     connection, self.workspace_id, self.source_key, limit=self.snapshot_limit
                 )
+
+    def sort(self, connection: sa.Connection | None, rows: list[tuple[str, str | None]]) -> ToWrite:
+        assert connection is not None
+        self.prepare(connection)
         if self.nothing_stored:
             return dict.fromkeys(key for key, _ in rows)
         if self.snapshot is None:

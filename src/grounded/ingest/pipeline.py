@@ -193,6 +193,10 @@ class _Import:
         if not separate or in_memory:
             return None
         self.report.reader = "process"
+        with session_scope(self.engine) as session:  # the process prepares its index with it
+            workspace = session.get(Workspace, self.workspace_id)
+            if workspace is not None:
+                self.context = replace(self.context, workspace_slug=workspace.slug)
         feed = ProcessFeed(self.context, self.engine.url.render_as_string(hide_password=False))
         feed.start()
         return feed
