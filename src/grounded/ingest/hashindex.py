@@ -31,10 +31,14 @@ class HashIndex:
         self.hashes = hashes
         bits = max(len(hashes).bit_length() - 1, 1)  # 2**bits <= len: one or two a bucket
         self.shift = np.uint64(64 - bits)
-        sizes = np.bincount((_unsigned(hashes) >> self.shift).astype(np.intp), minlength=1 << bits)
-        self.deepest = int(sizes.max(initial=0))
-        self.starts = np.zeros((1 << bits) + 1, dtype=np.int32 if len(hashes) < 2**31 else np.int64)
-        np.cumsum(sizes, out=self.starts[1:])
+        # Each bucket's start is where its smallest possible hash would go: found by one
+        # search of the buckets' bounds, without a temporary array as long as ``hashes``
+        # (the reading process is at its biggest when the last ids are folded).
+        bounds = ((np.arange(1 << bits, dtype=np.uint64) << self.shift) ^ _SIGN).view(np.int64)
+        self.starts = np.empty((1 << bits) + 1, dtype=np.int32 if len(hashes) < 2**31 else np.int64)
+        self.starts[:-1] = np.searchsorted(hashes, bounds)
+        self.starts[-1] = len(hashes)
+        self.deepest = int(np.diff(self.starts).max(initial=0))
 
     def find(self, wanted: NDArray[np.int64]) -> NDArray[np.int64]:
         """For each value, the first position that holds it, or -1."""
