@@ -72,9 +72,6 @@ class AccountIndex:
     def __init__(self, context: Context) -> None:
         self.workspace_id = context.workspace_id
 
-    def prepare(self, connection: sa.Connection) -> None:
-        return None
-
     def sort(self, connection: sa.Connection | None, rows: list[tuple[str, str | None]]) -> ToWrite:
         assert connection is not None
         keys = [key for key, _ in rows]

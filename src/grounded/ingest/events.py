@@ -98,9 +98,6 @@ class EventIndex:
             raise ImportRejected("usage events need a data directory for the event store")
         self.known = _stored_keys(store_dir(context.options.data_dir, context.workspace_slug))
 
-    def prepare(self, connection: sa.Connection) -> None:
-        return None
-
     def sort(self, connection: sa.Connection | None, rows: list[tuple[str, str | None]]) -> ToWrite:
         wanted = np.fromiter((int(key, 16) for key, _ in rows), dtype=np.uint64, count=len(rows))
         present = stored_in(wanted, self.known)

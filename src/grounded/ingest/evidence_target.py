@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from grounded.core import keys
 from grounded.ids import uuid7_hex_many
-from grounded.ingest import snapshot, sources
+from grounded.ingest import sources
 from grounded.ingest.fields import RowProblem
 from grounded.ingest.privacy import Redactor
 from grounded.ingest.protocols import Context, Identities, ToWrite
@@ -66,40 +66,21 @@ class EvidenceIndex:
     every row is new and no batch needs looking up (the rows of this run are new by
     construction, as an id repeated in the file is quarantined before it gets here). If
     another import of the same channel stores some of them meanwhile, writing them fails
-    on the unique key and the pipeline looks them up after all (pipeline._write_rows).
+    on the unique key and the pipeline looks them up after all (pipeline._write_rows)."""
 
-    A channel that holds rows is read once, at the first batch, into a ``Snapshot`` (if it
-    holds at most ``snapshot_limit`` rows, by default ``snapshot.LIMIT``): batches are sorted
-    against it in memory, and only the rows it cannot call new or unchanged for certain are
-    looked up (grounded.ingest.snapshot). ``snapshot_limit=0`` looks every batch up."""
-
-    def __init__(self, context: Context, *, snapshot_limit: int | None = None) -> None:
+    def __init__(self, context: Context) -> None:
         self.workspace_id, self.source_key = context.workspace_id, context.mapping.source
         self.groups: set[str] | None = None
         #: Whether nothing was stored under the channel when the first batch was sorted.
         self.nothing_stored: bool | None = None
-        self.snapshot_limit = snapshot.LIMIT if snapshot_limit is None else snapshot_limit
-        self.snapshot: snapshot.Snapshot | None = None
-
-    def prepare(self, connection: sa.Connection) -> None:
-        if self.nothing_stored is None:
-            self.nothing_stored = not stored_any(connection, self.workspace_id, self.source_key)
-            if not self.nothing_stored and self.snapshot_limit:
-                self.snapshot = snapshot.Snapshot.read(
-                    connection, self.workspace_id, self.source_key, limit=self.snapshot_limit
-                )
 
     def sort(self, connection: sa.Connection | None, rows: list[tuple[str, str | None]]) -> ToWrite:
         assert connection is not None
-        self.prepare(connection)
+        if self.nothing_stored is None:
+            self.nothing_stored = not stored_any(connection, self.workspace_id, self.source_key)
         if self.nothing_stored:
             return dict.fromkeys(key for key, _ in rows)
-        if self.snapshot is None:
-            return unmatched(connection, self.workspace_id, self.source_key, rows)
-        to_write, ask = self.snapshot.sort(rows)
-        if ask:
-            to_write.update(unmatched(connection, self.workspace_id, self.source_key, ask))
-        return to_write
+        return unmatched(connection, self.workspace_id, self.source_key, rows)
 
     def remember(self, keys_: list[str]) -> None:
         return None

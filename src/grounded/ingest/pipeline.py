@@ -193,10 +193,6 @@ class _Import:
         if not separate or in_memory:
             return None
         self.report.reader = "process"
-        with session_scope(self.engine) as session:  # the process prepares its index with it
-            workspace = session.get(Workspace, self.workspace_id)
-            if workspace is not None:
-                self.context = replace(self.context, workspace_slug=workspace.slug)
         feed = ProcessFeed(self.context, self.engine.url.render_as_string(hide_password=False))
         feed.start()
         return feed
@@ -262,7 +258,7 @@ class _Import:
             with session.begin_nested():
                 return self.writer.write(session, new, changed, dry_run=self.options.dry_run)
         except (sa.exc.IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError):
-            index = self.kind.exact(self.context)
+            index = self.kind.index(self.context)
             to_write = index.sort(session.connection(), [(row.external_id, row.row_hash) for row in new])
             if all(to_write.get(row.external_id, 0) is None for row in new):
                 raise  # not a race with another import: a real error

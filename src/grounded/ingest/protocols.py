@@ -150,12 +150,6 @@ class Converter(Protocol):
 
 
 class Index(Protocol):
-    def prepare(self, connection: sa.Connection) -> None:
-        """Read what sorting will need, before the first batch (the reading process does
-        this while the writer is still preparing the run, with the run's context but its
-        checkpoint: an index must not depend on that)."""
-        ...
-
     def sort(self, connection: sa.Connection | None, rows: list[tuple[str, str | None]]) -> ToWrite:
         """Given (external id, fingerprint) pairs, which rows must be written (see ToWrite).
         A fingerprint of None means: compare after converting (the row is always written)."""

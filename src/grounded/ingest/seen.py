@@ -10,29 +10,17 @@ agree (128 bits: the odds of a mix-up are those of the row fingerprints themselv
 
 from __future__ import annotations
 
-import itertools
-import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
-
-from grounded.ingest.hashindex import HashIndex
 
 #: Ids kept as strings before they are folded into the arrays.
 RECENT = 100_000
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
-_SALT = "\x00\x1f"
-
-
 def _second(value: str) -> int:
-    return hash(value + _SALT)  # another input, another SipHash: independent of hash(value)
-
-
-def _seconds(values: list[str]) -> Iterator[int]:
-    """``_second`` of each value, without a Python call per value (a tenth of a folding)."""
-    return map(hash, map(operator.add, values, itertools.repeat(_SALT)))
+    return hash(value + "\x00\x1f")  # another input, another SipHash: independent of hash(value)
 
 
 class SeenIds:
@@ -41,7 +29,6 @@ class SeenIds:
         self.first_hash = np.zeros(0, dtype=np.int64)
         self.second_hash = np.zeros(0, dtype=np.int64)
         self.rows = np.zeros(0, dtype=np.int64)
-        self.index = HashIndex(self.first_hash)
 
     def __len__(self) -> int:
         return len(self.recent) + len(self.rows)
@@ -73,7 +60,8 @@ class SeenIds:
 
     def _any_folded(self, ids: Sequence[str]) -> bool:
         firsts = np.fromiter(map(hash, ids), dtype=np.int64, count=len(ids))
-        hits = np.flatnonzero(self.index.find(firsts) >= 0)
+        where = np.minimum(np.searchsorted(self.first_hash, firsts), len(self.first_hash) - 1)
+        hits = np.flatnonzero(self.first_hash[where] == firsts)
         return any(self._folded(ids[int(index)]) is not None for index in hits)
 
     def _folded(self, value: str) -> int | None:
@@ -101,12 +89,11 @@ class SeenIds:
         order = np.argsort(firsts, kind="stable")
         self.first_hash = firsts[order]
         del firsts
-        seconds = np.concatenate([self.second_hash, np.fromiter(_seconds(ids), dtype=np.int64, count=count)])
+        seconds = np.concatenate([self.second_hash, np.fromiter(map(_second, ids), dtype=np.int64, count=count)])
         self.second_hash = _EMPTY
         self.second_hash = seconds[order]
         del seconds
         rows = np.concatenate([self.rows, np.fromiter(self.recent.values(), dtype=np.int64, count=count)])
         self.rows = _EMPTY
         self.rows = rows[order]
-        self.index = HashIndex(self.first_hash)
         self.recent = {}

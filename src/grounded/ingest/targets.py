@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,12 +17,6 @@ class Kind:
     writer: Callable[[Context], Writer]
     #: The NamedTuple the converter makes (batches cross processes as plain tuples).
     row: Any
-    #: An index that asks the database about every row, if ``index`` may answer from
-    #: memory (for the batch written during a race with another import).
-    exact_index: Callable[[Context], Index] | None = None
-
-    def exact(self, context: Context) -> Index:
-        return (self.exact_index or self.index)(context)
 
 
 def kind(target: str) -> Kind:
@@ -43,7 +36,6 @@ def kind(target: str) -> Kind:
         evidence_target.EvidenceIndex,
         evidence_target.EvidenceWriter,
         Prepared,
-        functools.partial(evidence_target.EvidenceIndex, snapshot_limit=0),
     )
 
 

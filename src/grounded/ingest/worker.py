@@ -23,7 +23,6 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import IO, Any, TypeVar
 
 import sqlalchemy as sa
@@ -42,9 +41,6 @@ SEPARATE_FROM_BYTES = 24 * 1024 * 1024
 #: allocates and frees a few megabytes a piece (pyarrow's parse, numpy's checks), and its
 #: heap grew by 50 MB of holes. A fixed threshold maps such blocks and gives them back.
 READER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(256 * 1024)}
-
-#: The first order the reading process gets: prepare the index (see ProcessFeed.start).
-PREPARE = "prepare"
 
 #: What the writer gets: a function of its connection that returns the sorted batch.
 Unit = Callable[[sa.Connection | None], Batch]
@@ -96,9 +92,8 @@ class ProcessFeed:
         self._errors: Any = None
 
     def start(self) -> None:
-        """Start the process now; it loads its modules (most of its ~0.7 s start) and
-        prepares the index while this one prepares the run, then waits for its orders.
-        ``__iter__`` starts it if need be."""
+        """Start the process now; it loads its modules (most of its ~0.7 s start) while this
+        one prepares the run, and waits for its orders. ``__iter__`` starts it if need be."""
         if self.process is None:
             self._errors = tempfile.TemporaryFile()  # noqa: SIM115  (closed in close())
             self.process = subprocess.Popen(
@@ -108,12 +103,6 @@ class ProcessFeed:
                 stderr=self._errors,
                 env={**os.environ, **READER_ENVIRONMENT},
             )
-            # What it can prepare before the run is (the index: a re-import's snapshot of
-            # the channel), while this process hashes the file and records the run.
-            assert self.process.stdin is not None
-            with contextlib.suppress(BrokenPipeError):  # gone already: __iter__ reports it
-                self.process.stdin.write(pickle.dumps((PREPARE, self.context, self.database_url)))
-                self.process.stdin.flush()
 
     def __iter__(self) -> Iterator[Unit]:
         self.start()
@@ -252,24 +241,12 @@ def main() -> None:
     out = sys.stdout.buffer
     engine: Engine | None = None
     try:
+        context, database_url = pickle.loads(sys.stdin.buffer.read())  # noqa: S301  (from our parent)
         from grounded.db.engine import make_engine
-        from grounded.ingest.targets import kind, open_side
+        from grounded.ingest.targets import open_side
 
-        orders = sys.stdin.buffer
-        order = pickle.load(orders)  # noqa: S301  (from our parent)
-        prepared: Index | None = None
-        if order[0] == PREPARE:  # the index first, then the run's orders
-            _, early, database_url = order
-            engine = _lookup_engine(make_engine(database_url, pool_size=1))
-            prepared = kind(early.mapping.target).index(early)
-            with engine.connect() as connection:
-                prepared.prepare(connection)
-            order = pickle.load(orders)  # noqa: S301
-        context, database_url = order
         reader, converter, index = open_side(context)
-        if prepared is not None and replace(context, checkpoint=0) == replace(early, checkpoint=0):
-            index = prepared  # an index does not depend on the checkpoint, all it may be told now
-        engine = engine or _lookup_engine(make_engine(database_url, pool_size=1))
+        engine = _lookup_engine(make_engine(database_url, pool_size=1))
         read = identified(reader, converter, checkpoint=context.checkpoint, batch_rows=context.options.batch_rows)
         with quiet_collector():
             # The next batch is read and identified while this one is looked up (SQLite and
