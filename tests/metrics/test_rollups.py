@@ -240,6 +240,37 @@ def test_events_earlier_than_a_users_first_move_it(tmp_path: Path) -> None:
     assert _rollup_rows(path) == _rollup_rows_after_rebuild(tmp_path, location)
 
 
+def _one(user: str, day: int, hour: int) -> pa.Table:
+    moment = datetime(START.year, START.month, START.day, hour, tzinfo=UTC) + timedelta(days=day)
+    return pa.table(
+        {
+            "user_id": [user],
+            "account_id": ["A1"],
+            "event": ["open"],
+            "occurred_at": pa.array([moment], type=pa.timestamp("us", tz="UTC")),
+            "properties": ["{}"],
+        }
+    )
+
+
+def test_a_removed_first_gives_way_to_the_next_even_between_touched_days(tmp_path: Path) -> None:
+    """u1 opens on days 0, 5 and 10, each in a file of its own. Day 0's file goes and day
+    10's is rewritten in the same update: days 0 and 10 are recomputed, day 5 is not, and
+    u1's first open is day 5's (not day 10's, the first among the days recomputed)."""
+    location, path = str(tmp_path / "*.parquet"), tmp_path / "events.duckdb"
+    for day in (0, 5, 10):
+        pq.write_table(_one("u1", day, 9), tmp_path / f"d{day}.parquet")
+    rollups.update(path, kind=EventSourceKind.PARQUET, location=location, mapping={})
+    (tmp_path / "d0.parquet").unlink()
+    pq.write_table(_one("u1", 10, 11), tmp_path / "d10.parquet")
+    report = rollups.update(path, kind=EventSourceKind.PARQUET, location=location, mapping={})
+    assert report.days == 2
+    with duckdb.connect(str(path), read_only=True) as connection:
+        found = connection.execute("SELECT user_id, event, first_day, hour(first_at) FROM user_firsts").fetchall()
+    assert found == [("u1", "open", START + timedelta(days=5), 9)]
+    assert _rollup_rows(path) == _rollup_rows_after_rebuild(tmp_path, location)
+
+
 def test_a_rollup_from_before_the_coarse_tables_gets_them_on_its_next_update(tmp_path: Path) -> None:
     location, path = str(tmp_path / "*.parquet"), tmp_path / "events.duckdb"
     pq.write_table(_log(13, 300, range(0, 20)), tmp_path / "a.parquet")

@@ -68,6 +68,12 @@ def update(connection: Any, days: list[date], *, everything: bool) -> None:
     if not days:
         return
     connection.execute("CREATE OR REPLACE TEMP TABLE touched_days AS SELECT unnest(?::DATE[]) AS day", [days])
+    runs = _runs(sorted(days))
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE touched_runs AS "
+        "SELECT unnest(?::DATE[]) AS run_start, unnest(?::DATE[]) AS run_end",
+        [[first for first, _ in runs], [last for _, last in runs]],
+    )
     _firsts(connection, affected=True)
     for grain in ("week", "month"):
         _periods(connection, grain, sorted({_start(day, grain) for day in days}))
@@ -84,23 +90,56 @@ def _firsts(connection: Any, *, affected: bool) -> None:
             "WHERE user_id IS NOT NULL GROUP BY ALL ORDER BY event"
         )
         return
-    # The pairs whose first can have changed: a row on a touched day now, or a first on one before.
+    # The touched days' first row of each (user, event): a first that was on an untouched day
+    # is still there, so the new first is the earlier of the two, with no scan of the table.
     connection.execute(
-        """CREATE OR REPLACE TEMP TABLE touched_pairs AS
-        SELECT user_id, event FROM user_firsts WHERE first_day IN (SELECT day FROM touched_days)
-        UNION
-        SELECT user_id, event FROM user_day_events
-        WHERE day IN (SELECT day FROM touched_days) AND user_id IS NOT NULL"""
+        """CREATE OR REPLACE TEMP TABLE touched_firsts AS
+        SELECT user_id, event, min(day) AS first_day, min(first_at) AS first_at FROM user_day_events
+        WHERE day IN (SELECT day FROM touched_days) AND user_id IS NOT NULL GROUP BY ALL"""
+    )
+    # A first that was on a touched day d may be gone (a removed file). No row of the pair is on
+    # an untouched day before d (it was the first), nor inside d's run of consecutive touched
+    # days: a touched row up to the run's end is the first; without one, scan for it.
+    connection.execute(
+        """CREATE OR REPLACE TEMP TABLE rescanned AS
+        SELECT f.user_id, f.event FROM user_firsts AS f
+        JOIN touched_runs AS r ON f.first_day BETWEEN r.run_start AND r.run_end
+        LEFT JOIN touched_firsts AS t ON t.user_id = f.user_id AND t.event = f.event
+        WHERE t.first_day IS NULL OR t.first_day > r.run_end"""
     )
     connection.execute(
-        "DELETE FROM user_firsts AS f USING touched_pairs AS t WHERE f.user_id = t.user_id AND f.event = t.event"
+        """CREATE OR REPLACE TEMP TABLE merged AS
+        SELECT t.user_id, t.event,
+               CASE WHEN kept THEN f.first_day ELSE t.first_day END AS first_day,
+               CASE WHEN kept THEN f.first_at ELSE t.first_at END AS first_at
+        FROM (SELECT * FROM touched_firsts ANTI JOIN rescanned USING (user_id, event)) AS t
+        LEFT JOIN user_firsts AS f ON f.user_id = t.user_id AND f.event = t.event,
+        LATERAL (SELECT f.first_day IS NOT NULL AND f.first_at < t.first_at
+                 AND f.first_day NOT IN (SELECT day FROM touched_days) AS kept)"""
     )
-    connection.execute(
-        """INSERT INTO user_firsts
-        SELECT e.user_id, e.event, min(e.day), min(e.first_at)
-        FROM user_day_events AS e SEMI JOIN touched_pairs AS t ON e.user_id = t.user_id AND e.event = t.event
-        GROUP BY ALL ORDER BY e.event"""
-    )
+    for pairs in ("merged", "rescanned"):
+        connection.execute(
+            f"DELETE FROM user_firsts AS f USING {pairs} AS p WHERE f.user_id = p.user_id AND f.event = p.event"  # noqa: S608
+        )
+    connection.execute("INSERT INTO user_firsts SELECT * FROM merged ORDER BY event")
+    if connection.execute("SELECT count(*) FROM rescanned").fetchone()[0]:
+        connection.execute(
+            """INSERT INTO user_firsts
+            SELECT e.user_id, e.event, min(e.day), min(e.first_at)
+            FROM user_day_events AS e SEMI JOIN rescanned AS r ON e.user_id = r.user_id AND e.event = r.event
+            GROUP BY ALL ORDER BY e.event"""
+        )
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days as runs of consecutive days: (first, last) each."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
 
 
 def _periods(connection: Any, grain: str, starts: list[date] | None) -> None:
