@@ -8,7 +8,10 @@ record changes the answer without a rebuild):
 
 - ``user_days``: day, user_id, account_id, n_events, first_at, last_at (any event);
 - ``user_day_events``: the same per event name;
-- ``account_days`` and ``account_day_events``: the same without the user.
+- ``account_days`` and ``account_day_events``: the same without the user;
+
+and, folded from these in the same update, the coarse tables of ``rollup_periods`` (each
+user's first event, user × week and × month).
 
 ``first_at`` and ``last_at`` keep the first and last moment, so a retention's "came back at
 or after the moment of the start" is decided exactly as on the raw events. What a rollup
