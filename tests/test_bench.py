@@ -119,9 +119,10 @@ def test_the_metrics_benchmark_runs_every_tool_and_they_agree(tmp_path: Path) ->
     for row in rows:
         if row[1] != "duckdb-sql":
             assert "agrees" in row, row  # every tool computes the numbers hand-written DuckDB SQL does
-    assert {row[-1] for row in rows if row[1] == "grounded-rollup" and row[0] != "funnel"} == {
-        "user_days]",
-        "user_day_events]",
+    assert {row[0]: row[-1] for row in rows if row[1] == "grounded-rollup" and row[0] != "funnel"} == {
+        "dau": "user_days]",
+        "retention": "user_firsts+user_week_events]",  # the coarse rollups: each user's first, weeks
+        "stickiness": "user_months]",
     }
     assert (out / "events-20000.parquet").exists()  # kept: a second run does not make it again
     again = _run(

@@ -33,8 +33,13 @@ def test_compute_answers_from_the_rollup_the_import_kept(with_events: Invoke, tm
     failures = with_events("metric", "compute", "save_failures", "--json").json()
     assert failures["answered_from"] == "events"
     assert any("not the rollup: a failure_rate metric" in note for note in failures["notes"])
+    back = with_events("metric", "compute", "back_next_week", "--json").json()
+    assert back["answered_from"] == "rollup user_firsts+user_week_events"  # each user's first, then weeks
+    assert (
+        back["values"] == with_events("metric", "compute", "back_next_week", "--no-rollup", "--json").json()["values"]
+    )
     shown = " ".join(with_events("metric", "compute", "back_next_week").stdout.split())
-    assert "answered from the activity rollup user_day_events" in shown  # the table's footnote
+    assert "answered from the activity rollup user_firsts" in shown  # the table's footnote
 
 
 def test_late_events_reach_the_rollup_at_import(with_events: Invoke, tmp_path: Path) -> None:
@@ -52,8 +57,19 @@ def test_the_rollup_command_updates_and_rebuilds(with_events: Invoke) -> None:
     rebuilt = with_events("metric", "rollup", "--rebuild", "--json").json()
     assert rebuilt["rebuilt"] is True
     assert rebuilt["days_recomputed"] == 4  # the events are on 01-05, 01-06, 01-13 and 01-14
-    assert rebuilt["rows"] == {"user_days": 4, "user_day_events": 6, "account_days": 4, "account_day_events": 6}
-    # user days: u1 on 05, u2 on 06, u3 on 13, u1 on 14; with event names: u1 and u2 also save
+    assert rebuilt["rows"] == {
+        "user_days": 4,
+        "user_day_events": 6,
+        "account_days": 4,
+        "account_day_events": 6,
+        "user_firsts": 5,
+        "user_week_events": 6,
+        "user_weeks": 4,
+        "user_months": 3,
+    }
+    # user days: u1 on 05, u2 on 06, u3 on 13, u1 on 14; with event names: u1 and u2 also save.
+    # Firsts: u1 and u2 open and save, u3 opens. Weeks: u1 and u2 open and save in the first,
+    # u3 and u1 open in the second (4 user-weeks, 6 with names); January: u1, u2, u3.
     shown = " ".join(with_events("metric", "rollup").stdout.split())
     assert "user_day_events" in shown
     assert "0 day(s) recomputed" in shown

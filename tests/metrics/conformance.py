@@ -63,9 +63,10 @@ ACCOUNTS = [
 ]
 
 
-def table() -> pa.Table:
-    """The log (and the daylight saving time log below, which no January range reaches)."""
-    rows = [*EVENTS, *DST_EVENTS]
+def table(rows: list[tuple[str, str | None, str, datetime, str | None]] | None = None) -> pa.Table:
+    """The log (and the daylight saving time and month-end logs below, which no range of
+    three January weeks reaches), or some of its rows."""
+    rows = [*EVENTS, *DST_EVENTS, *MONTH_END_EVENTS] if rows is None else rows
     return pa.table(
         {
             "event_id": pa.array(range(1, len(rows) + 1), type=pa.int64()),
@@ -323,3 +324,46 @@ DST_EVENTS = [
 DST_WEEKLY_OPENS = [(DST_WEEKS[0], 3.0), (DST_WEEKS[1], 3.0)]
 DST_DAILY_ACTIVES = {date(2026, 3, 23): 1, date(2026, 3, 29): 2, date(2026, 3, 30): 2, date(2026, 4, 5): 1}
 DST_RETENTION = [(DST_WEEKS[0], 50.0), (DST_WEEKS[1], None)]
+
+
+# A month's end, and rollups kept up to date by parts. w1 appears nowhere else:
+#
+#   #    user  event  when (UTC)
+#   M1   w1    open   Sat 01-31 23:59:59       (January's last second)
+#   M2   w1    open   Sun 02-01 00:00:00       (February's first)
+#
+# Monthly stickiness over [01-07, 03-29), UTC days. January from 01-07 (25 days): u1 01-12
+# 01-19 (2 days; 01-05 is before the range), u2 01-07 01-11 01-12 (3; 01-06 is before it),
+# u3 01-08 01-20 (2), u4 01-20 (1), u5 01-11 (1: #12 and #13 are both 01-11 in UTC), w1
+# 01-31 (1): 6 actives, 10 user-days: 100 × 10 / 25 / 6. February (28 days): w1 02-01: 100 ×
+# 1 / 28 / 1. March to 03-28 (28 days): v1 03-22 (D1); D2-D5 fall on 03-29, outside: 100 / 28.
+# Over [01-01, 02-01), all of January (31 days): u1 3 days (01-05 too), u2 4, u3 2, u4 1, u5
+# 1, w1 1: 6 actives, 12 user-days: 100 × 12 / 31 / 6; by days: 1 day 3 of 6, 2 days 1, 3
+# days 1, 4 days 1. (A rollup's January row counts 01-05 and 01-06 too, and its March row
+# 03-29: the cut months must be read day by day.)
+MONTH_END_EVENTS = [
+    ("w1", "A", "open", datetime(2026, 1, 31, 23, 59, 59, tzinfo=UTC), None),
+    ("w1", "A", "open", datetime(2026, 2, 1, tzinfo=UTC), None),
+]
+MONTHS = [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+STICKY_MONTHS_CUT = (date(2026, 1, 7), date(2026, 3, 29))
+STICKY_MONTHS_CUT_HEADLINES = [(MONTHS[0], 100.0 * 10 / 25 / 6), (MONTHS[1], 100.0 / 28), (MONTHS[2], 100.0 / 28)]
+STICKY_MONTHS_CUT_JANUARY = {1: 50.0, 2: 100.0 / 3, 3: 100.0 / 6, 4: 0.0}
+STICKY_JANUARY = (date(2026, 1, 1), date(2026, 2, 1))
+STICKY_JANUARY_HEADLINE = 100.0 * 12 / 31 / 6
+STICKY_JANUARY_DAYS = {1: 50.0, 2: 100.0 / 6, 3: 100.0 / 6, 4: 100.0 / 6, 5: 0.0}
+
+# Weekly retention of first opens, on or after, two periods, over [01-05, 01-20): the range
+# ends on the Tuesday of week 3, and opens follow in that week (#11 #14 on 01-20). Week 1's
+# cohort is u1 u2 u3 u5; back in week 2 or later before 01-20: u1 u2 (#3 #8; u3's return,
+# #14, is on 01-20): period 1 is 2 of 4; period 2 (week 3) has not passed, and nobody opened
+# on its one day in the range (01-19): no value, no one back. u4's first open is on 01-20,
+# outside: no cohort in week 3. (A rollup's row for week 3 holds 01-20: read day by day.)
+RETENTION_CUT = (date(2026, 1, 5), date(2026, 1, 20))
+RETENTION_CUT_DETAILS = {0: (100.0, 4), 1: (50.0, 2), 2: (None, 0)}
+
+# Rollups kept by parts: the log without these rows is rolled up first, then they arrive
+# in a part of their own. #1 and #15 move u1's first open and first event from 01-12 (week
+# 2) back to 01-05 (week 1); #7 is the last second of week 1 (a Sunday); M1 and M2 are the
+# two sides of a month's end. Every value in this file must hold either way.
+LATE = [EVENTS[0], EVENTS[14], EVENTS[6], *MONTH_END_EVENTS]

@@ -45,20 +45,45 @@ def events_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def late_parts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The log in two parts, rolled up part by part: the late rows (``log.LATE``) second,
+    so the rollup's days, weeks, months and first events are updated, not built at once."""
+    folder = tmp_path_factory.mktemp("late")
+    location, path = str(folder / "*.parquet"), folder / "rollup" / "events.duckdb"
+    everything = [*log.EVENTS, *log.DST_EVENTS, *log.MONTH_END_EVENTS]
+    pq.write_table(log.table([row for row in everything if row not in log.LATE]), folder / "part-1.parquet")
+    rollups.update(path, kind=EventSourceKind.PARQUET, location=location, mapping={})
+    pq.write_table(log.table(log.LATE), folder / "part-2.parquet")
+    report = rollups.update(path, kind=EventSourceKind.PARQUET, location=location, mapping={})
+    assert (report.new_parts, report.days) == (1, 4)  # 01-05, 01-11, 01-31, 02-01: only those
+    return folder
+
+
 @pytest.fixture(
-    scope="module", params=["duckdb", "duckdb-rollup", "chdb", pytest.param("spark", marks=pytest.mark.slow)]
+    scope="module",
+    params=["duckdb", "duckdb-rollup", "duckdb-rollup-late", "chdb", pytest.param("spark", marks=pytest.mark.slow)],
 )
-def events(request: pytest.FixtureRequest, events_file: Path) -> engine.Events:
+def events(request: pytest.FixtureRequest, events_file: Path, late_parts: Path) -> engine.Events:
     """Each engine over the log; ``duckdb-rollup`` is DuckDB with the activity rollups, so
-    every metric they can answer is answered from them and must give the same numbers."""
+    every metric they can answer is answered from them and must give the same numbers;
+    ``duckdb-rollup-late`` the same with the rollups kept up to date as late events came."""
     name = request.param
-    if not _available(name):
+    engine_name = name.split("-")[0]
+    if not _available(engine_name):
         if os.environ.get("CI"):
             pytest.fail(f"the {name} engine is not installed; CI must run the conformance suite on it")
         pytest.skip(f"the {name} engine is not installed")
-    opened = engine.open_store(EventSourceKind.PARQUET, str(events_file), {}, engine=name.removesuffix("-rollup"))
+    if name == "duckdb-rollup-late":
+        location = str(late_parts / "*.parquet")
+        opened = engine.open_store(EventSourceKind.PARQUET, location, {})
+        opened.attach_accounts(log.ACCOUNTS)
+        path = late_parts / "rollup" / "events.duckdb"
+        assert rollups.attach(opened, path, rollups.files_of(location)) is None
+        return opened
+    opened = engine.open_store(EventSourceKind.PARQUET, str(events_file), {}, engine=engine_name)
     opened.attach_accounts(log.ACCOUNTS)
-    if name.endswith("-rollup"):
+    if name == "duckdb-rollup":
         path = events_file.with_name("rollup.duckdb")
         rollups.update(path, kind=EventSourceKind.PARQUET, location=str(events_file), mapping={})
         assert rollups.attach(opened, path, [str(events_file)]) is None
@@ -174,3 +199,38 @@ def test_the_same_weeks_in_utc_differ(events: engine.Events) -> None:
     """The working's control: without the zone, D1 falls before the range and D4, D5 in week 1."""
     values = _values(events, log.spec("count", event="open"), log.DST_SINCE, log.DST_UNTIL)
     assert [v.value for v in values] == [4.0, 2.0]
+
+
+def _by_detail(values: list[results.Value], name: str) -> dict[tuple[date, Any], tuple[float | None, int | None]]:
+    return {(v.period_start, v.detail[name]): (v.value, v.sample_size) for v in values if name in v.detail}
+
+
+def test_stickiness_by_month_over_months_the_range_cuts(events: engine.Events) -> None:
+    values = _values(events, log.spec("stickiness", period="month"), *log.STICKY_MONTHS_CUT)
+    found = [(v.period_start, v.value) for v in results.headline(values)]
+    assert [p for p, _ in found] == log.MONTHS
+    for (period, value), (_, wanted) in zip(found, log.STICKY_MONTHS_CUT_HEADLINES, strict=True):
+        assert _same(value, wanted), f"{period}: {value} ≠ {wanted}"
+    january = _by_detail(values, "active_days")
+    for days, wanted in log.STICKY_MONTHS_CUT_JANUARY.items():
+        assert _same(january[(log.MONTHS[0], days)][0], wanted), f"{days} days: {january[(log.MONTHS[0], days)]}"
+
+
+def test_stickiness_over_a_whole_month(events: engine.Events) -> None:
+    values = _values(events, log.spec("stickiness", period="month"), *log.STICKY_JANUARY)
+    [headline] = results.headline(values)
+    assert _same(headline.value, log.STICKY_JANUARY_HEADLINE), headline
+    january = _by_detail(values, "active_days")
+    for days, wanted in log.STICKY_JANUARY_DAYS.items():
+        assert _same(january[(log.MONTHS[0], days)][0], wanted), f"{days} days: {january[(log.MONTHS[0], days)]}"
+
+
+def test_retention_when_the_range_ends_inside_a_week(events: engine.Events) -> None:
+    spec = log.spec("retention", start="open", periods=2, mode="on_or_after", **{"return": "open"})
+    values = _values(events, spec, *log.RETENTION_CUT)
+    assert [(v.period_start, v.sample_size) for v in results.headline(values)] == [(log.WEEKS[0], 4)]
+    found = _by_detail(values, "period")
+    for n, (wanted, size) in log.RETENTION_CUT_DETAILS.items():
+        value, sample = found[(log.WEEKS[0], n)]
+        assert _same(value, wanted), f"period {n}: {value} ≠ {wanted}"
+        assert sample == size, f"period {n}: {sample} back ≠ {size}"

@@ -89,6 +89,9 @@ ANSWERED = [
     log.spec("retention", start="save", periods=2, cohort="recurring", **{"return": "save"}),
     log.spec("retention", start="open", periods=1, period="month", of="account", **{"return": "share"}),
     log.spec("retention", start="open", periods=2, by=["account.plan"], **{"return": "login"}),
+    log.spec("retention", start="open", periods=3, mode="on_or_after", **{"return": "open"}),
+    log.spec("retention", start={"events": ["open", "save"]}, periods=2, **{"return": {"events": ["login", "share"]}}),
+    log.spec("stickiness", period="month"),
 ]
 
 
@@ -132,9 +135,61 @@ def test_what_the_rollup_cannot_answer_is_read_from_the_events(store: Path, data
     assert reason in str(rollup_plan.refusal(parse(data)))
 
 
+@pytest.mark.parametrize(
+    ("data", "since", "until", "source"),
+    [
+        (log.spec("stickiness", period="month"), 0, 45, "rollup user_months"),
+        (log.spec("stickiness", period="month"), 3, 41, "rollup user_months+user_days"),
+        (log.spec("stickiness", period="week"), 0, 45, "rollup user_weeks"),
+        (log.spec("stickiness", period="week", week_start="sunday"), 0, 45, "rollup user_days"),
+        (log.spec("stickiness", period="week", events=["open"]), 0, 45, "rollup user_day_events"),
+        (log.spec("retention", start="open", periods=2, **{"return": "open"}), 0, 45, "user_firsts+user_week_events"),
+        (
+            log.spec("retention", start="open", periods=2, **{"return": "open"}),
+            3,
+            41,
+            "user_week_events+user_day_events",
+        ),
+        (
+            log.spec("retention", start="save", periods=2, cohort="recurring", **{"return": "save"}),
+            0,
+            45,
+            "rollup user_week_events",
+        ),
+        (
+            log.spec("retention", start="open", periods=2, period="month", **{"return": "open"}),
+            0,
+            45,
+            "rollup user_day_events",
+        ),
+        (
+            log.spec("retention", start="open", periods=2, by=["account.plan"], **{"return": "open"}),
+            0,
+            45,
+            "rollup user_day_events",
+        ),
+    ],
+)
+def test_the_coarse_rollups_answer_where_their_periods_match(
+    store: Path, data: dict[str, Any], since: int, until: int, source: str
+) -> None:
+    """Weeks starting on Monday and months, by user, with nothing filtered or broken down:
+    from the coarse tables (and the daily ones for a week or month the range cuts)."""
+    start, end = START + timedelta(days=since), START + timedelta(days=until)
+    found, from_rollup = _values(_open(store, store / "rollup.duckdb"), data, start, end)
+    assert found.endswith(source), found
+    _, from_events = _values(_open(store, None), data, start, end)
+    assert from_rollup == from_events
+
+
 def _rollup_rows(path: Path) -> list[tuple[Any, ...]]:
+    """Every row of the per-user tables, daily and coarse, each tagged with its table."""
     with duckdb.connect(str(path), read_only=True) as connection:
-        return connection.execute("SELECT * FROM user_day_events ORDER BY ALL").fetchall()
+        return [
+            (name, *row)
+            for name in ("user_day_events", *rollups.rollup_periods.COARSE)
+            for row in connection.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
+        ]
 
 
 def test_new_parts_recompute_only_the_days_they_touch_late_events_included(tmp_path: Path) -> None:
@@ -163,6 +218,76 @@ def _rollup_rows_after_rebuild(folder: Path, location: str) -> list[tuple[Any, .
     rebuilt = rollups.update(other, kind=EventSourceKind.PARQUET, location=location, mapping={}, rebuild=True)
     assert rebuilt.rebuilt
     return _rollup_rows(other)
+
+
+def test_events_earlier_than_a_users_first_move_it(tmp_path: Path) -> None:
+    location, path = str(tmp_path / "*.parquet"), tmp_path / "events.duckdb"
+    pq.write_table(_log(11, 400, range(8, 20)), tmp_path / "a.parquet")
+    rollups.update(path, kind=EventSourceKind.PARQUET, location=location, mapping={})
+    pq.write_table(_log(12, 60, range(0, 2)), tmp_path / "b.parquet")  # before everyone's first
+    report = rollups.update(path, kind=EventSourceKind.PARQUET, location=location, mapping={})
+    assert (report.new_parts, report.days) == (1, 2)
+    with duckdb.connect(str(path), read_only=True) as connection:
+        firsts = connection.execute("SELECT min(first_day), max(first_day) FROM user_firsts").fetchone()
+    assert firsts[0] == START
+    assert _rollup_rows(path) == _rollup_rows_after_rebuild(tmp_path, location)
+    spec = log.spec("retention", start="open", periods=2, **{"return": "open"})
+    _, from_rollup = _values(_open(tmp_path, path), spec, START, START + timedelta(days=21))
+    _, from_events = _values(_open(tmp_path, None), spec, START, START + timedelta(days=21))
+    assert from_rollup == from_events
+    (tmp_path / "b.parquet").unlink()  # and taken away again: the firsts go back
+    rollups.update(path, kind=EventSourceKind.PARQUET, location=location, mapping={})
+    assert _rollup_rows(path) == _rollup_rows_after_rebuild(tmp_path, location)
+
+
+def _one(user: str, day: int, hour: int) -> pa.Table:
+    moment = datetime(START.year, START.month, START.day, hour, tzinfo=UTC) + timedelta(days=day)
+    return pa.table(
+        {
+            "user_id": [user],
+            "account_id": ["A1"],
+            "event": ["open"],
+            "occurred_at": pa.array([moment], type=pa.timestamp("us", tz="UTC")),
+            "properties": ["{}"],
+        }
+    )
+
+
+def test_a_removed_first_gives_way_to_the_next_even_between_touched_days(tmp_path: Path) -> None:
+    """u1 opens on days 0, 5 and 10, each in a file of its own. Day 0's file goes and day
+    10's is rewritten in the same update: days 0 and 10 are recomputed, day 5 is not, and
+    u1's first open is day 5's (not day 10's, the first among the days recomputed)."""
+    location, path = str(tmp_path / "*.parquet"), tmp_path / "events.duckdb"
+    for day in (0, 5, 10):
+        pq.write_table(_one("u1", day, 9), tmp_path / f"d{day}.parquet")
+    rollups.update(path, kind=EventSourceKind.PARQUET, location=location, mapping={})
+    (tmp_path / "d0.parquet").unlink()
+    pq.write_table(_one("u1", 10, 11), tmp_path / "d10.parquet")
+    report = rollups.update(path, kind=EventSourceKind.PARQUET, location=location, mapping={})
+    assert report.days == 2
+    with duckdb.connect(str(path), read_only=True) as connection:
+        found = connection.execute("SELECT user_id, event, first_day, hour(first_at) FROM user_firsts").fetchall()
+    assert found == [("u1", "open", START + timedelta(days=5), 9)]
+    assert _rollup_rows(path) == _rollup_rows_after_rebuild(tmp_path, location)
+
+
+def test_a_rollup_from_before_the_coarse_tables_gets_them_on_its_next_update(tmp_path: Path) -> None:
+    location, path = str(tmp_path / "*.parquet"), tmp_path / "events.duckdb"
+    pq.write_table(_log(13, 300, range(0, 20)), tmp_path / "a.parquet")
+    rollups.update(path, kind=EventSourceKind.PARQUET, location=location, mapping={})
+    with duckdb.connect(str(path)) as connection:
+        for name in rollups.rollup_periods.COARSE:
+            connection.execute(f"DROP TABLE {name}")
+    spec = log.spec("stickiness", period="month")
+    source, before = _values(_open(tmp_path, path), spec, START, START + timedelta(days=20))
+    assert source == "rollup user_days"  # the daily tables answer until the update
+    report = rollups.update(path, kind=EventSourceKind.PARQUET, location=location, mapping={})
+    assert report.days == 0
+    assert report.rows["user_months"] > 0
+    source, after = _values(_open(tmp_path, path), spec, START, START + timedelta(days=20))
+    assert source == "rollup user_months"
+    assert after == before
+    assert _rollup_rows(path) == _rollup_rows_after_rebuild(tmp_path, location)
 
 
 def test_a_removed_part_takes_its_days_out_of_the_rollup(tmp_path: Path) -> None:

@@ -20,8 +20,10 @@ from datetime import timedelta
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
 
-from grounded.metrics import periods, rollup_plan, sequences
+from grounded.metrics import dialects, periods, rollup_plan, sequences
 from grounded.metrics.frame import (
     Compiled,
     Frame,
@@ -41,6 +43,7 @@ from grounded.metrics.spec import (
     Count,
     FailureRate,
     Funnel,
+    Period,
     Retention,
     RetentionMode,
     Spec,
@@ -57,6 +60,11 @@ def compile_spec(spec: Spec, frame: Frame) -> Compiled:
     if builder is None:
         raise ValueError(f"metric kind {spec.kind} is not computed from events")
     if frame.rollup is not None and rollup_plan.refusal(spec) is None:
+        from grounded.metrics import rollup_answers  # it builds on this module's retention
+
+        found = rollup_answers.compile_coarse(spec, frame)
+        if found is not None:
+            return found
         name = rollup_plan.table_for(spec)
         compiled = builder(spec, replace(frame, events=frame.rollup.table(name), rollup=None, from_rollup=name))
         return replace(compiled, source=f"rollup {name}")
@@ -163,17 +171,35 @@ def _retention(spec: Retention, frame: Frame) -> Compiled:
         back = returns.group_by([returns[actor].name("who"), returns.period.name("back")]).aggregate(
             last=latest(returns).max()
         )
-        joined = cohorts.join(
-            back,
-            [cohorts[actor] == back.who, back.back >= cohorts.cohort, back["last"] >= cohorts.cohort_ts],
-        )
-        offset = periods.index(joined.back, spec.period) - periods.index(joined.cohort, spec.period)
-    else:
-        back = returns.select(who=returns[actor], at=returns.ts).distinct()
-        joined = cohorts.join(back, [cohorts[actor] == back.who, back.at >= cohorts.cohort_ts])
-        length = 86_400 if spec.period.value == "day" else 7 * 86_400
-        offset = (whole_seconds(joined.at) - whole_seconds(joined.cohort_ts)) // length
-    joined = joined.mutate(offset=offset.cast("int64"))
+        return retention_counts(spec, cohorts, calendar_returns(spec, cohorts, back, frame.dialect))
+    back = returns.select(who=returns[actor], at=returns.ts).distinct()
+    joined = cohorts.join(back, [cohorts[actor] == back.who, back.at >= cohorts.cohort_ts])
+    length = 86_400 if spec.period.value == "day" else 7 * 86_400
+    offset = (whole_seconds(joined.at) - whole_seconds(joined.cohort_ts)) // length
+    return retention_counts(spec, cohorts, joined.mutate(offset=offset.cast("int64")))
+
+
+def calendar_returns(spec: Retention, cohorts: ir.Table, back: ir.Table, dialect: str) -> ir.Table:
+    """Each cohort member's returns (``back``: who, back, the period's start, and last, the
+    latest moment in it) at or after their start, with the period's offset from the cohort."""
+    actor = spec.of.column
+    joined = cohorts.join(
+        back,
+        [cohorts[actor] == back.who, back.back >= cohorts.cohort, back["last"] >= cohorts.cohort_ts],
+    )
+    if dialect == "duckdb" and spec.period is Period.WEEK:
+        # Two starts of weeks that start on the same weekday are a whole number of weeks
+        # apart, the later one second: an integer division (not Ibis's, through a float).
+        days = joined.back.delta(joined.cohort, unit="day").cast(dt.int64)
+        return joined.mutate(offset=dialects.duckdb_divide(days, ibis.literal(7, type=dt.int64)))
+    offset = periods.index(joined.back, spec.period) - periods.index(joined.cohort, spec.period)
+    return joined.mutate(offset=offset.cast("int64"))
+
+
+def retention_counts(spec: Retention, cohorts: ir.Table, joined: ir.Table) -> Compiled:
+    """Users back on (or on or after) each period, and the cohorts' sizes, as one table."""
+    actor = spec.of.column
+    by = by_names(spec)
     sizes = cohorts.group_by(["cohort", *by]).aggregate(size=cohorts.count())
     if spec.mode is RetentionMode.ON:
         hits = joined.filter(joined.offset <= spec.periods).select(actor, *by, "cohort", "offset")

@@ -9,7 +9,8 @@ not kept) and the periods are UTC days. Everything else reads the events.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 import ibis.expr.types as ir
 
@@ -33,12 +34,16 @@ ANSWERED = (Count, Unique, ActiveUsers, Adoption, Stickiness, Retention)
 
 @dataclass(frozen=True)
 class Rollup:
-    """The rollup's four tables, open on the engine that runs the metric."""
+    """The rollup's four daily tables, open on the engine that runs the metric, and its
+    coarse ones (``metrics.rollup_periods``; empty for a rollup written before them)."""
 
     user_days: ir.Table
     user_day_events: ir.Table
     account_days: ir.Table
     account_day_events: ir.Table
+    coarse: dict[str, ir.Table] = field(default_factory=dict)
+    #: The first and last UTC day with events in the rolled-up files (None when empty).
+    extent: tuple[date | None, date | None] = (None, None)
 
     def table(self, name: str) -> ir.Table:
         table: ir.Table = getattr(self, name)

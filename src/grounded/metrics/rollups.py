@@ -8,7 +8,10 @@ record changes the answer without a rebuild):
 
 - ``user_days``: day, user_id, account_id, n_events, first_at, last_at (any event);
 - ``user_day_events``: the same per event name;
-- ``account_days`` and ``account_day_events``: the same without the user.
+- ``account_days`` and ``account_day_events``: the same without the user;
+
+and, folded from these in the same update, the coarse tables of ``rollup_periods`` (each
+user's first event, user × week and × month).
 
 ``first_at`` and ``last_at`` keep the first and last moment, so a retention's "came back at
 or after the moment of the start" is decided exactly as on the raw events. What a rollup
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from grounded.errors import InvalidInput
+from grounded.metrics import rollup_periods
 from grounded.models.enums import EventSourceKind
 
 TABLES = ("user_days", "user_day_events", "account_days", "account_day_events")
@@ -151,9 +155,10 @@ def _update(
     connection.execute("BEGIN TRANSACTION")
     try:
         if rebuild:
-            for name in (*TABLES, "parts"):
+            for name in (*TABLES, *rollup_periods.COARSE, "parts"):
                 connection.execute(f"DROP TABLE IF EXISTS {name}")
         _create(connection)
+        fill = rollup_periods.create(connection)  # new coarse tables are filled from the daily ones
         known = {
             row[0]: row
             for row in connection.execute("SELECT path, size, modified, first_day, last_day FROM parts").fetchall()
@@ -170,11 +175,15 @@ def _update(
         days = touched | _days_between(gone)
         report.days = len(days)
         _recompute(connection, kind=kind, files=files, mapping=mapping, days=sorted(days), progress=progress)
+        rollup_periods.update(connection, sorted(days), everything=fill)
         for row in gone:
             connection.execute("DELETE FROM parts WHERE path = ?", [row[0]])
         for record in records:
             connection.execute("INSERT INTO parts VALUES (?, ?, ?, ?, ?)", record)
-        report.rows = {name: int(connection.execute(f"SELECT count(*) FROM {name}").fetchone()[0]) for name in TABLES}  # noqa: S608 - constant names
+        report.rows = {
+            name: int(connection.execute(f"SELECT count(*) FROM {name}").fetchone()[0])  # noqa: S608 - constant names
+            for name in (*TABLES, *rollup_periods.COARSE)
+        }
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
@@ -327,7 +336,12 @@ def attach(events: Any, path: Path, files: list[str]) -> str | None:
             f"the rollup is behind the event store ({stale} file(s) differ), so the events were read; "
             "bring it up to date with: grounded metric rollup"
         )
-    events.rollup = Rollup(*(connection.table(name, database="grounded_rollup") for name in TABLES))
+    coarse = {}
+    if not rollup_periods.missing(connection.con, "grounded_rollup"):
+        coarse = {name: connection.table(name, database="grounded_rollup") for name in rollup_periods.COARSE}
+    first, last = connection.con.execute("SELECT min(first_day), max(last_day) FROM grounded_rollup.parts").fetchone()
+    daily = {name: connection.table(name, database="grounded_rollup") for name in TABLES}
+    events.rollup = Rollup(**daily, coarse=coarse, extent=(first, last))
     return None
 
 
