@@ -120,7 +120,7 @@ def test_the_metrics_benchmark_runs_every_tool_and_they_agree(tmp_path: Path) ->
         if row[1] != "duckdb-sql":
             assert "agrees" in row, row  # every tool computes the numbers hand-written DuckDB SQL does
     assert {row[0]: row[-1] for row in rows if row[1] == "grounded-rollup" and row[0] != "funnel"} == {
-        "dau": "user_days]",
+        "dau": "day_users]",  # one row a day
         "retention": "user_firsts+user_week_events]",  # the coarse rollups: each user's first, weeks
         "stickiness": "user_months]",
     }

@@ -66,6 +66,7 @@ def test_the_rollup_command_updates_and_rebuilds(with_events: Invoke) -> None:
         "user_week_events": 6,
         "user_weeks": 4,
         "user_months": 3,
+        "day_users": 4,
     }
     # user days: u1 on 05, u2 on 06, u3 on 13, u1 on 14; with event names: u1 and u2 also save.
     # Firsts: u1 and u2 open and save, u3 opens. Weeks: u1 and u2 open and save in the first,

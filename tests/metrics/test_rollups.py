@@ -138,6 +138,12 @@ def test_what_the_rollup_cannot_answer_is_read_from_the_events(store: Path, data
 @pytest.mark.parametrize(
     ("data", "since", "until", "source"),
     [
+        (log.spec("active_users", period="day"), 0, 45, "rollup day_users"),
+        (log.spec("active_users", period="day"), 3, 41, "rollup day_users"),  # a range never cuts a day
+        (log.spec("active_users", period="day", events=["open"]), 0, 45, "rollup user_day_events"),
+        (log.spec("active_users", period="day", rolling_days=7), 0, 45, "rollup user_days"),
+        (log.spec("active_users", period="week"), 0, 45, "rollup user_days"),
+        (log.spec("active_users", period="day", of="account"), 0, 45, "rollup account_days"),
         (log.spec("stickiness", period="month"), 0, 45, "rollup user_months"),
         (log.spec("stickiness", period="month"), 3, 41, "rollup user_months+user_days"),
         (log.spec("stickiness", period="week"), 0, 45, "rollup user_weeks"),

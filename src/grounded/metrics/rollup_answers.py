@@ -1,4 +1,4 @@
-"""Stickiness and weekly retention answered from the coarse rollups (``rollup_periods``):
+"""Daily active users, stickiness and weekly retention answered from the coarse rollups (``rollup_periods``):
 the same numbers as from the daily rollups and the events, from far fewer rows.
 
 Used only where the coarse tables hold exactly what the metric asks: users (not accounts),
@@ -23,7 +23,7 @@ import ibis.expr.types as ir
 from grounded.metrics import periods
 from grounded.metrics.compile import calendar_returns, retention_counts
 from grounded.metrics.frame import Compiled, Frame
-from grounded.metrics.spec import Actor, Clock, Cohort, Period, Retention, Spec, Stickiness, Weekday
+from grounded.metrics.spec import ActiveUsers, Actor, Clock, Cohort, Period, Retention, Spec, Stickiness, Weekday
 
 
 def compile_coarse(spec: Spec, frame: Frame) -> Compiled | None:
@@ -33,6 +33,8 @@ def compile_coarse(spec: Spec, frame: Frame) -> Compiled | None:
         return None
     if spec.period is Period.WEEK and spec.week_start is not Weekday.MONDAY:
         return None
+    if isinstance(spec, ActiveUsers) and spec.events is None and not spec.rolling_days and spec.period is Period.DAY:
+        return _daily_actives(frame)
     if isinstance(spec, Stickiness) and spec.events is None:
         return _stickiness(spec, frame)
     if isinstance(spec, Retention) and spec.clock is Clock.CALENDAR and spec.period is Period.WEEK:
@@ -50,6 +52,17 @@ def _outside(frame: Frame, start: date, end: date) -> bool:
     before = start < frame.since and first < frame.since and last >= start
     after = frame.until < end and last >= frame.until and first < end
     return before or after
+
+
+def _daily_actives(frame: Frame) -> Compiled:
+    """Users active each UTC day: a day is never cut by the range, so every day's row holds
+    exactly the day's distinct users."""
+    assert frame.rollup is not None
+    table = frame.rollup.coarse["day_users"]
+    rows = table.filter(table.day >= frame.since, table.day < frame.until)
+    return Compiled(
+        rows.select(period=rows.day, value=rows.users), "series", [], {"fill": 0}, source="rollup day_users"
+    )
 
 
 def _stickiness(spec: Stickiness, frame: Frame) -> Compiled:

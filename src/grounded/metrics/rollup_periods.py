@@ -6,7 +6,9 @@ transaction, so they are exactly as up to date:
 - ``user_week_events``: week (Monday), user_id, event, first_at, last_at: the daily rows of a
   user and event name folded into the ISO week (a weekly retention's returns);
 - ``user_weeks`` and ``user_months``: week (Monday) or month, user_id, active_days: on how
-  many UTC days of the period the user did anything (stickiness by week and by month).
+  many UTC days of the period the user did anything (stickiness by week and by month);
+- ``day_users``: day, users: how many users did anything that UTC day (daily active users,
+  one row a day instead of a distinct count over every user's day).
 
 Rows without a user are left out: every metric these answer counts users. After an update
 recomputes some days, the weeks and months holding those days are recomputed from the daily
@@ -23,14 +25,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-COARSE = ("user_firsts", "user_week_events", "user_weeks", "user_months")
+COARSE = ("user_firsts", "user_week_events", "user_weeks", "user_months", "day_users")
 
 _CREATE = {
     "user_firsts": "user_id VARCHAR, event VARCHAR, first_day DATE, first_at TIMESTAMPTZ",
     "user_week_events": "week DATE, user_id VARCHAR, event VARCHAR, first_at TIMESTAMPTZ, last_at TIMESTAMPTZ",
     "user_weeks": "week DATE, user_id VARCHAR, active_days BIGINT",
     "user_months": "month DATE, user_id VARCHAR, active_days BIGINT",
+    "day_users": "day DATE, users BIGINT",
 }
+_DAY_USERS = (
+    "INSERT INTO day_users SELECT day, count(DISTINCT user_id) FROM user_days "
+    "WHERE user_id IS NOT NULL{scope} GROUP BY day ORDER BY day"
+)
 
 
 def missing(connection: Any, database: str | None = None) -> list[str]:
@@ -64,10 +71,13 @@ def update(connection: Any, days: list[date], *, everything: bool) -> None:
         _firsts(connection, affected=False)
         for grain in ("week", "month"):
             _periods(connection, grain, None)
+        connection.execute(_DAY_USERS.format(scope=""))
         return
     if not days:
         return
     connection.execute("CREATE OR REPLACE TEMP TABLE touched_days AS SELECT unnest(?::DATE[]) AS day", [days])
+    connection.execute("DELETE FROM day_users WHERE day IN (SELECT day FROM touched_days)")
+    connection.execute(_DAY_USERS.format(scope=" AND day IN (SELECT day FROM touched_days)"))
     runs = _runs(sorted(days))
     connection.execute(
         "CREATE OR REPLACE TEMP TABLE touched_runs AS "
