@@ -37,14 +37,19 @@ def main(url: str, path: Path) -> None:
         options=ImportOptions(data_dir=Path(tempfile.gettempdir())),
     )
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    reader_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the reading process, if any
+    mine, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = mine.ru_maxrss / 1024
+    reader_peak = children.ru_maxrss / 1024  # the reading process, if any
     print(
         json.dumps(
             {
                 "seconds": seconds,
                 "peak_rss_mb": peak,
                 "reader_peak_rss_mb": reader_peak,
+                # CPU seconds (user + system) of this process and of the reading process:
+                # less moved by other work on the machine than the wall clock.
+                "cpu_s": mine.ru_utime + mine.ru_stime,
+                "reader_cpu_s": children.ru_utime + children.ru_stime,
                 "reader": report.reader,
                 "new": report.counts.new_count,
                 "unchanged": report.counts.unchanged_count,

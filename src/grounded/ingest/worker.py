@@ -39,8 +39,12 @@ SEPARATE_FROM_BYTES = 24 * 1024 * 1024
 #: glibc's malloc serves a block it has once freed from its heap from then on, however
 #: big (its mmap threshold follows the largest freed block): the reading process
 #: allocates and frees a few megabytes a piece (pyarrow's parse, numpy's checks), and its
-#: heap grew by 50 MB of holes. A fixed threshold maps such blocks and gives them back.
-READER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(256 * 1024)}
+#: heap grew by 50 MB of holes. A fixed threshold maps bigger blocks and gives them back.
+#: At 256 KB every 2 MB piece of a CSV file (its bytes, their copies, pyarrow's columns)
+#: was mapped afresh, page by page: 2.7 s of system time in reading a million rows, a
+#: fifth of a re-import's wall time. At 4 MB the pieces come from the heap again; the
+#: process peaks about 60 MB higher (docs/performance.md, issue 3, fourth run).
+READER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(4 * 1024 * 1024)}
 
 #: What the writer gets: a function of its connection that returns the sorted batch.
 Unit = Callable[[sa.Connection | None], Batch]
