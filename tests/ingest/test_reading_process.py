@@ -169,3 +169,30 @@ def test_a_run_refused_while_preparing_stops_the_process_it_started(
     assert len(started) == 1
     assert started[0].process is None  # killed and reaped
     assert importer.evidence() == []
+
+
+def test_the_reading_process_keeps_big_pieces_on_its_heap_only_for_a_re_import(
+    importer: Importer, file: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first import keeps the reading process small (its memory adds to the writer's); a
+    re-import, where the reading process does the work, maps fewer pieces afresh."""
+    from grounded.ingest import worker
+
+    thresholds: list[str] = []
+    started = ProcessFeed.start
+
+    def start(self: ProcessFeed) -> None:
+        if self.process is None:  # the process is started once; later calls find it
+            thresholds.append(self.environment["MALLOC_MMAP_THRESHOLD_"])
+        started(self)
+
+    monkeypatch.setattr(ProcessFeed, "start", start)
+    path = file("tickets.csv", ZENDESK_HEADER + "".join(zendesk_row(n) for n in range(1, 30)))
+    first = importer(path, separate_reader=True)
+    again = importer(path, separate_reader=True)
+    assert (first.counts.new_count, again.counts.unchanged_count) == (29, 29)
+    assert thresholds == [
+        worker.READER_ENVIRONMENT["MALLOC_MMAP_THRESHOLD_"],
+        worker.REIMPORT_READER_ENVIRONMENT["MALLOC_MMAP_THRESHOLD_"],
+    ]
+    assert thresholds == [str(256 * 1024), str(4 * 1024 * 1024)]

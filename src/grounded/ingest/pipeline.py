@@ -37,7 +37,7 @@ from grounded.ingest.protocols import Context, Failed, ImportOptions
 from grounded.ingest.readers.base import clip
 from grounded.ingest.readers.parquetfile import ParquetReader
 from grounded.ingest.schemas import QuarantineCreate, SourceCounts, SourceCreate
-from grounded.ingest.store import check_references
+from grounded.ingest.store import check_references, stored_any
 from grounded.ingest.worker import SEPARATE_FROM_BYTES, ProcessFeed, ThreadFeed, Unit, quiet_collector
 from grounded.models import QuarantinedRow, Source, Workspace
 from grounded.models.enums import SourceStatus
@@ -193,7 +193,9 @@ class _Import:
         if not separate or in_memory:
             return None
         self.report.reader = "process"
-        feed = ProcessFeed(self.context, self.engine.url.render_as_string(hide_password=False))
+        with self.engine.connect() as connection:
+            reimport = stored_any(connection, self.context.workspace_id, self.mapping.source)
+        feed = ProcessFeed(self.context, self.engine.url.render_as_string(hide_password=False), reimport=reimport)
         feed.start()
         return feed
 

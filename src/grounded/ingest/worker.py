@@ -41,10 +41,14 @@ SEPARATE_FROM_BYTES = 24 * 1024 * 1024
 #: allocates and frees a few megabytes a piece (pyarrow's parse, numpy's checks), and its
 #: heap grew by 50 MB of holes. A fixed threshold maps bigger blocks and gives them back.
 #: At 256 KB every 2 MB piece of a CSV file (its bytes, their copies, pyarrow's columns)
-#: was mapped afresh, page by page: 2.7 s of system time in reading a million rows, a
-#: fifth of a re-import's wall time. At 4 MB the pieces come from the heap again; the
-#: process peaks about 60 MB higher (docs/performance.md, issue 3, fourth run).
-READER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(4 * 1024 * 1024)}
+#: is mapped afresh, page by page: 2.7 s of system time in reading a million rows, a fifth
+#: of a re-import's wall time. At 4 MB the pieces come from the heap again and the process
+#: peaks about 60 MB higher. So a re-import (the reading process is the one working: the
+#: writer looks a batch up and skips it) takes 4 MB, and a first import, where the writer
+#: is the one working and the two processes' memory adds up, keeps 256 KB
+#: (docs/performance.md, issue 3, fourth run).
+READER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(256 * 1024)}
+REIMPORT_READER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(4 * 1024 * 1024)}
 
 #: What the writer gets: a function of its connection that returns the sorted batch.
 Unit = Callable[[sa.Connection | None], Batch]
@@ -86,10 +90,12 @@ class ProcessFeed:
     ``__main__`` guard would import twice). It reads its orders (pickled) from stdin and
     writes framed messages to stdout; the pipe's buffer is the back-pressure."""
 
-    def __init__(self, context: Context, database_url: str) -> None:
+    def __init__(self, context: Context, database_url: str, *, reimport: bool = False) -> None:
         from grounded.ingest.targets import kind
 
         self.context, self.database_url = context, database_url
+        #: Whether the channel holds rows already (the reading process's malloc setting).
+        self.environment = REIMPORT_READER_ENVIRONMENT if reimport else READER_ENVIRONMENT
         self.row_type = kind(context.mapping.target).row
         self._stats: dict[str, Any] = {}
         self.process: subprocess.Popen[bytes] | None = None
@@ -105,7 +111,7 @@ class ProcessFeed:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self._errors,
-                env={**os.environ, **READER_ENVIRONMENT},
+                env={**os.environ, **self.environment},
             )
 
     def __iter__(self) -> Iterator[Unit]:
