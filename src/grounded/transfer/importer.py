@@ -23,13 +23,14 @@ from grounded.errors import Conflict, ImportRejected, InvalidInput
 from grounded.ids import uuid7
 from grounded.models import User, Workspace
 from grounded.transfer import codec
-from grounded.transfer.export import FORMAT, FORMAT_VERSION
+from grounded.transfer.export import CREDENTIAL_TABLES, FORMAT, FORMAT_VERSION
 from grounded.transfer.tables import self_references, workspace_tables
 from grounded.workspace.schemas import WorkspaceCreate
 
 IdMap = dict[uuid.UUID, uuid.UUID]
-#: Credentials stay with the workspace they were issued for: a copy starts without tokens.
-NOT_COPIED = frozenset({"api_token"})
+#: Credentials stay with the workspace they were issued for: a copy starts without tokens
+#: (the tables an export without credentials leaves out).
+NOT_COPIED = CREDENTIAL_TABLES
 
 
 def load(handle: TextIO, *, name: str) -> dict[str, Any]:
