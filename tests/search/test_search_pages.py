@@ -180,3 +180,29 @@ def test_the_kept_total_and_page_follow_new_and_removed_items(tied: tuple[Sessio
     session.flush()
     again = search(session, workspace, text=QUERY, types=["evidence"])
     assert (again.total, _seen(again.hits)) == (first.total, _seen(first.hits))
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("foreign_most", [500, 3], ids=["subtracted", "too-many-to-subtract"])
+def test_totals_count_only_the_workspace_and_kinds_asked(
+    tied: tuple[Session, Workspace], foreign_most: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index's count less other workspaces' and kinds' matches, or (past ``FOREIGN_MOST``
+    such rows) every match joined to the row map: the same number either way."""
+    session, workspace = tied
+    monkeypatch.setattr(sqlite_rank, "FOREIGN_MOST", foreign_most)
+    asked = [
+        (QUERY, ("evidence",)),
+        (QUERY, ("evidence", "problem", "bet")),
+        (QUERY, ("problem",)),
+        ("rebuild -numbers", ("evidence", "bet")),
+        ("spreadsheet nothinglikethis", ("evidence",)),
+    ]
+    expected = [len(reference(session, workspace, text, types)) for text, types in asked]
+    assert expected[:3] == [45, 55, 5] and expected[4] == 0 and 0 < expected[3] < 45
+    assert [search(session, workspace, text=text, types=list(types)).total for text, types in asked] == expected
+    other = session.scalars(sa.select(Workspace).where(Workspace.slug == "elsewhere")).one()
+    make_evidence(session, other, make_actor(session, "there"), title="Rebuild", text="Spreadsheet rebuild.")
+    assert search(session, workspace, text=QUERY, types=["evidence"]).total == 45, "another workspace's row"
+    make_evidence(session, workspace, make_actor(session, "here"), title="Rebuild", text="Spreadsheet rebuild.")
+    assert search(session, workspace, text=QUERY, types=["evidence"]).total == 46

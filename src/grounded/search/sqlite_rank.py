@@ -14,10 +14,16 @@ had no more. When that fails (other workspaces or kinds crowding the top, a long
 page's edge), the page is ranked over every match in one plain statement, as it is for
 pages deeper than ``KEPT_MOST`` candidates.
 
-Scoring every match is most of a search's cost, so the candidates and the total (a count
-over every match and its row-map entry) are kept per connection until the database changes
-(``grounded.db.counts``): the same search again, the page's JSON twin, or the next page
-within the candidates, is answered without scoring again.
+The total is the index's own count of matches (it reads no row map), less the matches
+among the rows of other workspaces and kinds. Those rows are few in the usual database (one
+workspace; a handful of problems, bets and decisions beside the evidence), and they are
+listed once per change of the database; when there are more than ``FOREIGN_MOST``, the
+total counts every match joined to its row-map entry instead (three times the cost).
+
+Scoring every match is most of a search's cost, so the candidates and the total are kept
+per connection until the database changes (``grounded.db.counts``): the same search again,
+the page's JSON twin, or the next page within the candidates, is answered without scoring
+again.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ STEP = 100
 #: ... up to this many (a few pages; at most 256 searches and totals are kept per connection,
 #: so about 30 MB at worst); a deeper page is ranked over every match.
 KEPT_MOST = 300
+#: Rows of other workspaces or kinds a total subtracts at most (each costs a seek in the index).
+FOREIGN_MOST = 500
 
 Ranked = list[tuple[str, uuid.UUID, float]]
 
@@ -59,6 +67,13 @@ _EVERY = sa.text(
     "ORDER BY rank, m.entity_id LIMIT :limit OFFSET :offset"
 ).bindparams(sa.bindparam("types", expanding=True))
 _COUNT = sa.text(f"SELECT count(*) {_MATCHES}").bindparams(sa.bindparam("types", expanding=True))
+_INDEX_COUNT = sa.text("SELECT count(*) FROM search_fts WHERE search_fts MATCH :match")
+_FOREIGN = sa.text(f"SELECT rowid FROM search_rowmap m WHERE NOT ({_BELONGS}) LIMIT :most").bindparams(  # noqa: S608
+    sa.bindparam("types", expanding=True)
+)
+_FOREIGN_COUNT = sa.text(
+    "SELECT count(*) FROM search_fts WHERE search_fts MATCH :match AND rowid IN :rowids"
+).bindparams(sa.bindparam("rowids", expanding=True))
 
 
 def ranked(session: Session, match: str, workspace_hex: str, types: tuple[str, ...], page: PageParams) -> Ranked:
@@ -89,4 +104,22 @@ def total(session: Session, match: str, workspace_hex: str, types: tuple[str, ..
     """How many rows of the workspace and kinds match (kept until the database changes)."""
     params = {"match": match, "ws": workspace_hex, "types": types}
     key = (str(_COUNT), repr(sorted(params.items())))
-    return counts.kept(session, key, lambda: int(session.execute(_COUNT, params).scalar_one()))
+    return counts.kept(session, key, lambda: _counted(session, params))
+
+
+def _counted(session: Session, params: dict[str, Any]) -> int:
+    foreign = _foreign(session, params["ws"], params["types"])
+    if len(foreign) > FOREIGN_MOST:
+        return int(session.execute(_COUNT, params).scalar_one())
+    matches = int(session.execute(_INDEX_COUNT, {"match": params["match"]}).scalar_one())
+    if not foreign:
+        return matches
+    elsewhere = session.execute(_FOREIGN_COUNT, {"match": params["match"], "rowids": foreign}).scalar_one()
+    return matches - int(elsewhere)
+
+
+def _foreign(session: Session, workspace_hex: str, types: tuple[str, ...]) -> tuple[int, ...]:
+    """Row-map rowids of other workspaces or kinds, up to one past ``FOREIGN_MOST`` (kept)."""
+    params = {"ws": workspace_hex, "types": types, "most": FOREIGN_MOST + 1}
+    key = (str(_FOREIGN), repr(sorted(params.items())))
+    return counts.kept(session, key, lambda: tuple(session.scalars(_FOREIGN, params).all()))
