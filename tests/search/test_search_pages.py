@@ -199,7 +199,9 @@ def test_totals_count_only_the_workspace_and_kinds_asked(
         ("spreadsheet nothinglikethis", ("evidence",)),
     ]
     expected = [len(reference(session, workspace, text, types)) for text, types in asked]
-    assert expected[:3] == [45, 55, 5] and expected[4] == 0 and 0 < expected[3] < 45
+    assert expected[:3] == [45, 55, 5]
+    assert expected[4] == 0
+    assert 0 < expected[3] < 45
     assert [search(session, workspace, text=text, types=list(types)).total for text, types in asked] == expected
     other = session.scalars(sa.select(Workspace).where(Workspace.slug == "elsewhere")).one()
     make_evidence(session, other, make_actor(session, "there"), title="Rebuild", text="Spreadsheet rebuild.")
