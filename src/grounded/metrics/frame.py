@@ -6,7 +6,7 @@ set's (``set_condition``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import ibis
@@ -118,7 +118,8 @@ def prepared(
         table = table.filter(narrowed)
     columns: dict[str, ir.Value] = {"ts": table.first_at if frame.from_rollup else table.occurred_at}
     if dated:
-        day = table.day if frame.from_rollup else local_day(table.occurred_at, spec, frame, lookback)
+        earliest = None if from_start else zones.midnight(frame.since, spec.timezone) - lookback
+        day = table.day if frame.from_rollup else local_day(table.occurred_at, spec, frame, lookback, earliest)
         columns.update(day=day, period=periods.expression(day, spec.period, spec.week_start))
     for name, by in zip(by_names(spec), spec.by, strict=True):
         columns[name] = _field(table, by, frame.dialect).cast("string")
@@ -140,12 +141,19 @@ def _kept(table: ir.Table, spec: Base) -> list[str]:
     return [c for c in _KEPT if c in table.columns]
 
 
-def local_day(moment: ir.TimestampValue, spec: Base, frame: Frame, lookback: timedelta = timedelta(0)) -> ir.DateValue:
+def local_day(
+    moment: ir.TimestampValue,
+    spec: Base,
+    frame: Frame,
+    lookback: timedelta = timedelta(0),
+    earliest: datetime | None = None,
+) -> ir.DateValue:
     """The day a moment falls on in the spec's time zone; exact from a month before the
-    range (the earliest anything is placed in a period) to its end."""
+    range (the earliest anything is placed in a period) to its end. ``earliest``: the
+    moments were filtered to at or after it."""
     low = zones.midnight(frame.since, spec.timezone) - lookback - timedelta(days=32)
     high = zones.midnight(frame.until, spec.timezone) + timedelta(days=1)
-    return zones.local_day(moment, spec.timezone, low, high, dialect=frame.dialect)
+    return zones.local_day(moment, spec.timezone, low, high, dialect=frame.dialect, earliest=earliest)
 
 
 def _in_range(frame: Frame, zone: str, *, lookback: timedelta, from_start: bool) -> list[ir.BooleanValue]:
