@@ -299,11 +299,21 @@ def _served(wrk_out: str) -> int:
 
 
 def _wait(port: int) -> None:
+    """Until the server answers a request (a listening socket alone does not mean a worker
+    is ready: connections wait in its queue while workers start)."""
+    import http.client
+
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            connection.request("GET", "/login")
+            if connection.getresponse().status < 500:
                 return
+        except OSError:
+            pass
+        finally:
+            connection.close()
         time.sleep(0.2)
     raise SystemExit("the server did not start")
 

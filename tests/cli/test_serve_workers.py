@@ -1,9 +1,11 @@
-"""``grounded serve --workers N``: uvicorn starts N processes, each building the app from
-the configuration the parent hands over."""
+"""``grounded serve --workers N``: N processes, each building the app from the configuration
+the parent hands over and listening on a socket of its own (tests/web/test_supervisor.py
+runs them)."""
 
 from __future__ import annotations
 
 import os
+import socket
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ import uvicorn
 
 from grounded.config import Settings
 from grounded.errors import InvalidInput
-from grounded.web import workers
+from grounded.web import supervisor, workers
 from grounded.web.config import WebConfig
 from tests.cli.conftest import Invoke
 
@@ -40,20 +42,59 @@ def test_a_missing_or_broken_worker_configuration_is_refused_clearly(raw: str | 
         workers.from_env(raw)
 
 
-def test_serve_with_workers_starts_uvicorn_with_the_app_factory(
+def test_serve_with_workers_gives_each_worker_a_socket_on_the_port(
     ready: Invoke, monkeypatch: pytest.MonkeyPatch, database: str
 ) -> None:
-    calls: list[tuple[Any, dict[str, Any]]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
+    calls: list[tuple[list[socket.socket], dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: pytest.fail("uvicorn's shared socket was used"))
+    monkeypatch.setattr(supervisor, "serve", lambda sockets, options: calls.append((sockets, options)))
     monkeypatch.setenv(workers.ENV, "")  # restored (removed) after the test
-    ran = ready("serve", "--port", "8124", "--workers", "2")
+    port = _free_port()
+    ran = ready("serve", "--port", str(port), "--workers", "2")
     assert "2 worker processes" in " ".join(ran.stdout.split())
+    [(sockets, options)] = calls
+    try:
+        assert [sock.getsockname() for sock in sockets] == [("127.0.0.1", port)] * 2
+        assert all(sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) for sock in sockets)
+        assert (options["access_log"], options["proxy_headers"]) == (False, True)
+    finally:
+        for sock in sockets:
+            sock.close()
+    settings, config = workers.from_env(os.environ[workers.ENV])
+    assert settings.database == database
+    assert (config.port, config.local) == (port, True)
+
+
+def test_without_spreading_sockets_serve_uses_uvicorns_workers(ready: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(supervisor, "spreads_connections", lambda: False)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
+    monkeypatch.setenv(workers.ENV, "")
+    ready("serve", "--port", "8124", "--workers", "2")
     [(app, kwargs)] = calls
     assert app == workers.FACTORY
     assert (kwargs["factory"], kwargs["workers"], kwargs["host"], kwargs["port"]) == (True, 2, "127.0.0.1", 8124)
-    settings, config = workers.from_env(os.environ[workers.ENV])
-    assert settings.database == database
-    assert (config.port, config.local) == (8124, True)
+
+
+def test_a_port_in_use_is_refused_before_serving(ready: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(supervisor, "serve", lambda *_: pytest.fail("served on a busy port"))
+    monkeypatch.setenv(workers.ENV, "")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = ready("serve", "--port", str(port), "--workers", "2", ok=False)
+    said = " ".join((refused.stderr + refused.stdout).split())
+    assert refused.exit_code != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in said
+    assert "--port" in said
+    assert "Serving grounded" not in said
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def test_one_worker_serves_in_process_and_zero_is_refused(ready: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:

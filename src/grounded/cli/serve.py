@@ -74,6 +74,7 @@ def run_server(
     """Build the app for ``current``'s database and serve it until interrupted."""
     import uvicorn
 
+    from grounded.web import supervisor
     from grounded.web import workers as workers_env
     from grounded.web.app import create_app
     from grounded.web.config import WebConfig, is_loopback
@@ -94,6 +95,9 @@ def run_server(
     local_user = (settings.user or current.actor_name()) if local else None
     config = WebConfig(host=host, port=port, local_user=local_user, secure_cookies=secure_cookies)
     app = create_app(settings, config, engine=current.engine)  # checks the database before serving
+    # A socket a worker where the system spreads connections over them (web/supervisor.py),
+    # bound before anything is printed: a port in use is the one thing said.
+    sockets = supervisor.bind(host, port, workers) if workers > 1 and supervisor.spreads_connections() else None
     shown = f"[{host}]" if ":" in host else host
     mode = f"single-user local mode as {local_user}" if local else "accounts: sign in to use it"
     processes = f", {workers} worker processes" if workers > 1 else ""
@@ -109,4 +113,7 @@ def run_server(
         uvicorn.run(app, host=host, port=port, **options)
         return
     os.environ[workers_env.ENV] = workers_env.to_env(settings, config)
+    if sockets is not None:
+        supervisor.serve(sockets, options)
+        return
     uvicorn.run(workers_env.FACTORY, factory=True, workers=workers, host=host, port=port, **options)
