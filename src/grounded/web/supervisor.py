@@ -5,8 +5,8 @@ uvicorn's own ``--workers`` shares one listening socket among its workers, and t
 that wakes first accepts every connection that is waiting. A client that opens a few
 keep-alive connections at once (a reverse proxy, a load generator) then often has all of
 them served by one worker while the other cores idle: with wrk's 8 connections on 2
-workers, 4 runs in 6 went to one worker, at a third of the throughput (docs/performance.md,
-issue 6). Here each worker listens on a socket of its own, all bound to the port with
+workers, 5 short runs in 10 went to one worker, at a third to half of the throughput
+(docs/performance.md, issue 6). Here each worker listens on a socket of its own, all bound to the port with
 ``SO_REUSEPORT``, and the kernel spreads new connections over the sockets by their
 addresses.
 
