@@ -44,6 +44,7 @@ def server(environment: dict[str, str], tmp_path: Path) -> Iterator[tuple[subpro
             env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group of its own, as a terminal gives
         )
     try:
         _answers(port)
@@ -94,6 +95,22 @@ def test_a_worker_that_dies_is_replaced_and_sigterm_stops_every_process(
     process.send_signal(signal.SIGTERM)
     assert process.wait(30) == 0
     assert not [child for child in now if Path(f"/proc/{child}").exists()]
+
+
+def test_ctrl_c_stops_the_server_and_its_workers(server: tuple[subprocess.Popen[bytes], int], tmp_path: Path) -> None:
+    process, port = server
+    children = _children(process.pid)
+    assert len(children) == 2
+    connections = _open(port, 2)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: every process of the group
+    try:
+        assert process.wait(30) == 0
+    finally:
+        for connection in connections:
+            connection.close()
+    assert not [child for child in children if Path(f"/proc/{child}").exists()]
+    said = (tmp_path / "serve.log").read_text(encoding="utf-8")
+    assert "Traceback" not in said, said
 
 
 def test_a_worker_that_cannot_build_the_app_stops_the_server(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -99,13 +99,14 @@ def serve(sockets: list[socket.socket], options: dict[str, Any]) -> None:
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     environment = {**os.environ, OPTIONS_ENV: json.dumps(options)}
     running: list[subprocess.Popen[bytes]] = []
+    interrupted = False
     try:
-        # Ctrl-C reaches every process of the terminal's group: the workers stop on their own.
-        with contextlib.suppress(KeyboardInterrupt):
-            running.extend(_start(sock, environment) for sock in sockets)
-            _watch(running, sockets, environment, stop)
+        running.extend(_start(sock, environment) for sock in sockets)
+        _watch(running, sockets, environment, stop)
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
-        _stop(running)
+        _stop(running, interrupted=interrupted)
         signal.signal(signal.SIGTERM, previous)
         for sock in sockets:
             sock.close()
@@ -136,19 +137,32 @@ def _start(sock: socket.socket, environment: dict[str, str]) -> subprocess.Popen
     return subprocess.Popen(command, pass_fds=(fd,), env=environment)  # noqa: S603  (this module, this interpreter)
 
 
-def _stop(running: list[subprocess.Popen[bytes]]) -> None:
-    """SIGTERM (uvicorn finishes the requests in hand), then SIGKILL for any still there."""
+def _stop(running: list[subprocess.Popen[bytes]], *, interrupted: bool = False) -> None:
+    """SIGTERM (uvicorn finishes the requests in hand), then SIGKILL for any still there
+    after ``GRACE``. After Ctrl-C, which the terminal sent every process of its group, the
+    workers are stopping already: a second signal would make uvicorn drop its requests, so
+    they get ``GRACE`` first."""
+    if interrupted:
+        _wait(running)
     for worker in running:
         if worker.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 worker.terminate()
+    for worker in _wait(running):
+        worker.kill()
+        worker.wait()
+
+
+def _wait(running: list[subprocess.Popen[bytes]]) -> list[subprocess.Popen[bytes]]:
+    """The workers still running after ``GRACE`` seconds."""
     deadline = time.monotonic() + GRACE
+    left = []
     for worker in running:
         try:
             worker.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+            left.append(worker)
+    return left
 
 
 def main(argv: list[str]) -> None:
@@ -163,7 +177,10 @@ def main(argv: list[str]) -> None:
         print(f"grounded worker: the app could not be built: {error}", file=sys.stderr)
         sys.exit(STARTUP_FAILURE)
     server = uvicorn.Server(config)
-    server.run(sockets=[socket.socket(fileno=int(argv[1]))])
+    # uvicorn finishes its requests on Ctrl-C, then raises the signal again (as uvicorn.run does,
+    # the interruption ends the process quietly).
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[socket.socket(fileno=int(argv[1]))])
     if not server.started:
         sys.exit(STARTUP_FAILURE)
 
