@@ -4,6 +4,7 @@ stops every process, and a worker that cannot build the app stops the server."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -35,26 +36,36 @@ def environment(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def server(environment: dict[str, str], tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    port = _free_port()
-    with (tmp_path / "serve.log").open("wb") as log:
-        process = subprocess.Popen(
+def _serve(environment: dict[str, str], log: Path, port: int) -> subprocess.Popen[bytes]:
+    with log.open("wb") as handle:
+        return subprocess.Popen(
             [sys.executable, "-m", "grounded", "serve", "--workers", "2", "--port", str(port)],
             env=environment,
-            stdout=log,
+            stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a process group of its own, as a terminal gives
         )
+
+
+def _cleanup(process: subprocess.Popen[bytes]) -> None:
+    children = _children(process.pid)
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)
+    for child in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
+
+
+@pytest.fixture
+def server(environment: dict[str, str], tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    port = _free_port()
+    process = _serve(environment, tmp_path / "serve.log", port)
     try:
         _answers(port)
         yield process, port
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
-        for child in _children(process.pid):
-            os.kill(child, signal.SIGKILL)
+        _cleanup(process)
 
 
 def test_connections_opened_at_once_are_served_by_both_workers(server: tuple[subprocess.Popen[bytes], int]) -> None:
@@ -97,20 +108,44 @@ def test_a_worker_that_dies_is_replaced_and_sigterm_stops_every_process(
     assert not [child for child in now if Path(f"/proc/{child}").exists()]
 
 
-def test_ctrl_c_stops_the_server_and_its_workers(server: tuple[subprocess.Popen[bytes], int], tmp_path: Path) -> None:
-    process, port = server
-    children = _children(process.pid)
-    assert len(children) == 2
-    connections = _open(port, 2)
-    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: every process of the group
+@pytest.mark.parametrize("when", ["serving", "starting"])
+def test_ctrl_c_stops_the_server_and_its_workers_quietly(
+    environment: dict[str, str], tmp_path: Path, when: str
+) -> None:
+    port = _free_port()
+    process = _serve(environment, tmp_path / "serve.log", port)
     try:
+        connections = []
+        if when == "serving":
+            _answers(port)
+            connections = _open(port, 2)
+        else:  # the workers are still loading the app
+            deadline = time.monotonic() + 30
+            while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        children = _children(process.pid)
+        assert len(children) == 2
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: every process of the group
         assert process.wait(30) == 0
-    finally:
         for connection in connections:
             connection.close()
-    assert not [child for child in children if Path(f"/proc/{child}").exists()]
-    said = (tmp_path / "serve.log").read_text(encoding="utf-8")
-    assert "Traceback" not in said, said
+        assert not [child for child in children if Path(f"/proc/{child}").exists()]
+        said = (tmp_path / "serve.log").read_text(encoding="utf-8")
+        assert "Traceback" not in said, said
+    finally:
+        _cleanup(process)
+
+
+def test_the_workers_end_with_their_parent(server: tuple[subprocess.Popen[bytes], int]) -> None:
+    process, _port = server
+    children = _children(process.pid)
+    assert len(children) == 2
+    process.kill()  # no chance to stop them: the kernel tells them (PR_SET_PDEATHSIG)
+    process.wait(10)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and [c for c in children if _alive(c)]:
+        time.sleep(0.1)
+    assert not [child for child in children if _alive(child)]
 
 
 def test_a_worker_that_cannot_build_the_app_stops_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,6 +202,14 @@ def _open(port: int, count: int) -> list[http.client.HTTPConnection]:
         answer.read()
         assert answer.status < 500
     return connections
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _children(parent: int) -> list[int]:

@@ -14,7 +14,8 @@ The parent binds the sockets, so a port already in use is reported before any wo
 starts, and keeps them open: a worker that dies is started again on the same socket, and
 the connections waiting in its queue are served by its successor. A worker that fails
 before it serves (uvicorn's start-up failure, exit code 3) stops them all. Ctrl-C or
-SIGTERM stops the workers, then the parent.
+SIGTERM to the parent stops the workers (each in a session of its own, so the terminal's
+Ctrl-C reaches the parent only), then the parent; a worker whose parent dies is stopped too.
 
 Elsewhere (no ``SO_REUSEPORT``, or one that does not spread connections, as on macOS)
 uvicorn's shared socket is used.
@@ -99,14 +100,14 @@ def serve(sockets: list[socket.socket], options: dict[str, Any]) -> None:
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     environment = {**os.environ, OPTIONS_ENV: json.dumps(options)}
     running: list[subprocess.Popen[bytes]] = []
-    interrupted = False
     try:
-        running.extend(_start(sock, environment) for sock in sockets)
-        _watch(running, sockets, environment, stop)
-    except KeyboardInterrupt:
-        interrupted = True
+        # Ctrl-C reaches this process only (the workers have sessions of their own), which
+        # stops them with one SIGTERM each, however far they have got in starting.
+        with contextlib.suppress(KeyboardInterrupt):
+            running.extend(_start(sock, environment) for sock in sockets)
+            _watch(running, sockets, environment, stop)
     finally:
-        _stop(running, interrupted=interrupted)
+        _stop(running)
         signal.signal(signal.SIGTERM, previous)
         for sock in sockets:
             sock.close()
@@ -134,35 +135,33 @@ def _watch(
 def _start(sock: socket.socket, environment: dict[str, str]) -> subprocess.Popen[bytes]:
     fd = sock.fileno()
     command = [sys.executable, "-m", "grounded.web.supervisor", str(fd)]
-    return subprocess.Popen(command, pass_fds=(fd,), env=environment)  # noqa: S603  (this module, this interpreter)
+    return subprocess.Popen(  # noqa: S603  (this module, this interpreter)
+        command, pass_fds=(fd,), env=environment, start_new_session=True, preexec_fn=_end_with_parent
+    )
 
 
-def _stop(running: list[subprocess.Popen[bytes]], *, interrupted: bool = False) -> None:
+def _end_with_parent() -> None:
+    """In the worker, before it runs: SIGTERM when the parent dies, even by SIGKILL, so no
+    worker outlives it holding the port (Linux's PR_SET_PDEATHSIG)."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+
+
+def _stop(running: list[subprocess.Popen[bytes]]) -> None:
     """SIGTERM (uvicorn finishes the requests in hand), then SIGKILL for any still there
-    after ``GRACE``. After Ctrl-C, which the terminal sent every process of its group, the
-    workers are stopping already: a second signal would make uvicorn drop its requests, so
-    they get ``GRACE`` first."""
-    if interrupted:
-        _wait(running)
+    after ``GRACE`` seconds."""
     for worker in running:
         if worker.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 worker.terminate()
-    for worker in _wait(running):
-        worker.kill()
-        worker.wait()
-
-
-def _wait(running: list[subprocess.Popen[bytes]]) -> list[subprocess.Popen[bytes]]:
-    """The workers still running after ``GRACE`` seconds."""
     deadline = time.monotonic() + GRACE
-    left = []
     for worker in running:
         try:
             worker.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            left.append(worker)
-    return left
+            worker.kill()
+            worker.wait()
 
 
 def main(argv: list[str]) -> None:
@@ -177,8 +176,8 @@ def main(argv: list[str]) -> None:
         print(f"grounded worker: the app could not be built: {error}", file=sys.stderr)
         sys.exit(STARTUP_FAILURE)
     server = uvicorn.Server(config)
-    # uvicorn finishes its requests on Ctrl-C, then raises the signal again (as uvicorn.run does,
-    # the interruption ends the process quietly).
+    # uvicorn finishes its requests on SIGINT, then raises it again: as uvicorn.run does, the
+    # interruption ends the process quietly.
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[socket.socket(fileno=int(argv[1]))])
     if not server.started:
