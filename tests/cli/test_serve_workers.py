@@ -91,6 +91,21 @@ def test_a_port_in_use_is_refused_before_serving(ready: Invoke, monkeypatch: pyt
     assert "Serving grounded" not in said
 
 
+@pytest.mark.parametrize("host", ["10.254.254.254", "no-such-host.invalid"])
+def test_an_address_this_machine_lacks_is_refused_naming_the_host(
+    ready: Invoke, monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    monkeypatch.setattr(supervisor, "serve", lambda *_: pytest.fail("served on an address it cannot have"))
+    monkeypatch.setenv(workers.ENV, "")
+    ready("user", "create", "a@example.com", "Ann", "--role", "admin", "--password-stdin", stdin="a-long-password-1\n")
+    refused = ready("serve", "--host", host, "--port", str(_free_port()), "--workers", "2", ok=False)
+    said = " ".join((refused.stderr + refused.stdout).split())
+    assert refused.exit_code != 0
+    assert f"cannot listen on {host}:" in said
+    assert "--host" in said
+    assert "another server" not in said
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -24,6 +24,7 @@ uvicorn's shared socket is used.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import signal
@@ -74,7 +75,7 @@ def bind(host: str, port: int, count: int) -> list[socket.socket]:
     except OSError as error:
         for sock in sockets:
             sock.close()
-        raise InvalidInput(f"cannot listen on {host}:{port}: {error.strerror or error}", field="port") from None
+        raise _refused(host, port, error) from None
     return sockets
 
 
@@ -86,11 +87,14 @@ def _check_free(family: socket.AddressFamily, host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as error:
-            raise InvalidInput(
-                f"cannot listen on {host}:{port}: {error.strerror or error}; "
-                "is another server running there? choose another port with --port",
-                field="port",
-            ) from None
+            raise _refused(host, port, error) from None
+
+
+def _refused(host: str, port: int, error: OSError) -> InvalidInput:
+    said = f"cannot listen on {host}:{port}: {error.strerror or error}"
+    if error.errno == errno.EADDRINUSE:
+        return InvalidInput(f"{said}; is another server running there? choose another port with --port", field="port")
+    return InvalidInput(f"{said}; give --host an address of this machine (127.0.0.1, or 0.0.0.0 for all)", field="host")
 
 
 def serve(sockets: list[socket.socket], options: dict[str, Any]) -> None:
