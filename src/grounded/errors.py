@@ -81,6 +81,11 @@ class ImportRejected(GroundedError):
     exit_code = 4
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a command that keeps what it finished (an import's whole batches): the
+    message says what was kept and how to go on."""
+
+
 class NotAuthenticated(GroundedError):
     """Missing, wrong, expired or revoked credentials. The message never says which part
     of a sign-in was wrong (that would tell an attacker which e-mail addresses exist)."""

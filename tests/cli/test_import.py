@@ -66,7 +66,24 @@ def test_bad_import_commands(ready: Invoke, tmp_path: Path) -> None:
     bad_yaml.write_text("target: evidence\nsource: x\nkind: ticket\nfields:\n  text: Description\n")
     broken_yaml = tmp_path / "broken.yaml"
     broken_yaml.write_text("target: [evidence\n")
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "target: evidence\nsource: x\nkind: ticket\nfields:\n  external_id: Id\n  text: Description\n"
+        "  occurred_at: Created at\n  title: {template: 'x {Subject} {'}\n"
+    )
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(b"PAR1" + b"\0" * 100)  # a header and no footer
+    stub = tmp_path / "stub.parquet"
+    stub.write_bytes(b"PAR1")
     cases = [
+        (("import", str(cut), "--preset", "zendesk"), 4, "cut.parquet is not a readable Parquet file"),
+        (("import", str(stub), "--preset", "zendesk"), 4, "stub.parquet is not a readable Parquet file"),
+        (("import", str(path), "--preset", "zendesk", "--encoding", "klingon"), 4, "unknown encoding 'klingon'"),
+        (("import", str(path), "--preset", "zendesk", "--encoding", "rot13"), 4, "'rot13' is not a text encoding"),
+        (("import", str(path), "--preset", "zendesk", "--encoding", "utf-32"), 4, "cannot be read as utf-32"),
+        (("import", str(path), "--preset", "zendesk", "--delimiter", ";;"), 4, "the delimiter must be one character"),
+        (("import", str(path), "--preset", "zendesk", "--delimiter", '"'), 4, "the delimiter must be one character"),
+        (("import", str(path), "--mapping", str(template)), 4, "title: the template 'x {Subject} {' is not valid"),
         (("import", str(path)), 4, "give a --preset or a --mapping"),
         (("import", str(path), "--preset", "zendesk", "--mapping", str(bad_yaml)), 4, "give a --preset or a --mapping"),
         (("import", str(path), "--preset", "freshdesk"), 4, "no preset 'freshdesk'"),
@@ -105,3 +122,22 @@ def test_quarantined_rows_are_resolved_by_a_later_import_or_by_hand(ready: Invok
     everything = ready("import", "errors", "SRC-1", "--all", "--json").json()["items"]
     assert [(e["row_number"], e["resolved_at"] is not None) for e in everything] == [(3, True), (4, False), (5, True)]
     assert "1 quarantined row resolved" in ready("import", "resolve", "SRC-1", "--all").stdout
+
+
+def test_a_tab_delimiter_can_be_named_and_a_template_that_does_not_fit_quarantines_its_row(
+    ready: Invoke, tmp_path: Path
+) -> None:
+    tsv = tmp_path / "t.txt"
+    tsv.write_text("Id\tSubject\tDescription\tCreated at\n1\tS\tD\t2026-11-02\n", encoding="utf-8")
+    run = ready("import", str(tsv), "--preset", "zendesk", "--format", "csv", "--delimiter", "\\t", "--json").json()
+    assert run["counts"]["new_count"] == 1
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "target: evidence\nsource: y\nkind: ticket\nfields:\n  external_id: Id\n  text: Description\n"
+        "  occurred_at: Created at\n  title: {template: '{Subject:>d}'}\n"
+    )
+    run = ready("import", str(_export(tmp_path, zendesk_row(1) + zendesk_row(2))), "--mapping", str(mapping), "--json")
+    counts = run.json()["counts"]
+    assert (counts["new_count"], counts["quarantined_count"]) == (0, 2)
+    errors = ready("import", "errors", "SRC-2", "--json").json()["items"]
+    assert "title: the template '{Subject:>d}' could not be filled (Unknown format code 'd'" in errors[0]["reason"]

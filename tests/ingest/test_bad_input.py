@@ -155,6 +155,45 @@ def test_a_broken_json_array_keeps_what_came_before(lite_importer: Importer, fil
     assert "JSON syntax error at line 1" in _reasons(lite_importer)[2]
 
 
+def test_json_too_deep_or_with_too_long_a_number_is_quarantined_and_the_rest_lands(
+    lite_importer: Importer, file: Write
+) -> None:
+    def good(n: int) -> str:
+        return json.dumps({"Id": n, "Subject": f"S{n}", "Description": f"Body {n}", "Created at": "2026-11-02"})
+
+    deep = "[" * 100_000 + "]" * 100_000
+    deep_inside = '{"Id": 3, "Subject": "s", "Description": ' + deep + ', "Created at": "2026-11-02"}'
+    long_number = '{"Id": 5, "Subject": "s", "Description": ' + "7" * 5000 + ', "Created at": "2026-11-02"}'
+    elements = [good(1), deep, deep_inside, good(4), long_number, "9" * 5000, good(7)]
+    report = lite_importer(file("t.json", "[" + ", ".join(elements) + "]"))
+    counts_add_up(report)
+    assert [e.external_id for e in lite_importer.evidence()] == ["1", "4", "7"]
+    reasons = _reasons(lite_importer)
+    assert sorted(reasons) == [2, 3, 5, 6]
+    assert reasons[2].startswith("element 2 is nested too deeply to read")
+    assert reasons[3].startswith("element 3 is nested too deeply to read")
+    assert reasons[5].startswith("element 5 holds a number too long to read")
+    assert reasons[6].startswith("element 6 holds a number too long to read")
+
+    lines = [good(1), deep, good(3), long_number, good(5)]
+    report = lite_importer(file("t.jsonl", "\n".join(lines) + "\n"))
+    counts_add_up(report)
+    assert (report.counts.new_count, report.counts.quarantined_count) == (2, 2)  # 1 is unchanged
+    reasons = _reasons(lite_importer)
+    assert reasons[2].startswith("is nested too deeply to read")
+    assert reasons[4].startswith("holds a number too long to read")
+
+
+def test_a_json_array_cut_inside_a_too_deep_element_keeps_what_came_before(
+    lite_importer: Importer, file: Write
+) -> None:
+    good = json.dumps({"Id": 1, "Subject": "S", "Description": "D", "Created at": "2026-11-02"})
+    report = lite_importer(file("t.json", f"[{good}, " + "[" * 5000))
+    counts_add_up(report)
+    assert report.counts.new_count == 1
+    assert "the rest of the file could not be read" in _reasons(lite_importer)[2]
+
+
 def test_markdown_without_front_matter_is_quarantined_whole(importer: Importer, tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
@@ -164,6 +203,24 @@ def test_markdown_without_front_matter_is_quarantined_whole(importer: Importer, 
     counts_add_up(report)
     assert (report.counts.new_count, report.counts.quarantined_count, report.quotes) == (1, 1, 1)
     assert "b.md has no front matter" in _reasons(importer)[2]
+
+
+def test_markdown_with_an_impossible_date_deep_or_unclosed_front_matter(importer: Importer, tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text('---\ninterviewee: Dana\ndate: 2026-10-02\n---\nReporting is fine.\n> "It is fine."\n')
+    (notes / "b.md").write_text("---\ninterviewee: Cy\ndate: 2026-02-30\n---\nBody\n")
+    (notes / "c.md").write_text("---\nx: " + "[" * 3000 + "]" * 3000 + "\n---\nBody\n")
+    (notes / "d.md").write_text("---\ninterviewee: Eve\ndate: 2026-10-03\nBody without the closing line\n")
+    (notes / "e.md").write_text("---\ninterviewee: Fay\ndate: 2026-10-04\n---\nAlso fine.\n")
+    report = importer(notes, "interviews")
+    counts_add_up(report)
+    assert (report.counts.new_count, report.counts.quarantined_count, report.quotes) == (2, 3, 1)
+    reasons = _reasons(importer)
+    assert reasons[2] == "b.md: front matter holds a value that is not valid (day is out of range for month)"
+    assert reasons[3] == "c.md: front matter is nested too deeply to read"
+    assert reasons[4] == "d.md: its front matter is not closed: end it with a line of ---"
+    assert sorted(e.external_id for e in importer.evidence() if e.kind == "interview_note") == ["a", "e"]
 
 
 def test_dates_in_three_formats_and_time_zones(importer: Importer, file: Write) -> None:
@@ -240,6 +297,31 @@ def test_a_damaged_parquet_file_is_refused_or_cut(lite_importer: Importer, tmp_p
     path.write_bytes(path.read_bytes()[:-40])  # the footer is gone
     with pytest.raises(ImportRejected, match="is not a readable Parquet file"):
         lite_importer(path)
+
+
+def test_parquet_times_python_cannot_hold_quarantine_their_rows(lite_importer: Importer, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    table = pa.table(
+        {
+            "Id": ["1", "2", "3"],
+            "Subject": ["a", "b", "c"],
+            "Description": ["d", "e", "f"],
+            "Created at": pa.array([1_767_225_600, 10**15, -(10**15)], pa.timestamp("s")),
+        }
+    )
+    pq.write_table(table, path)
+    report = lite_importer(path)
+    counts_add_up(report)
+    assert [e.external_id for e in lite_importer.evidence()] == ["1"]
+    reasons = _reasons(lite_importer)
+    assert sorted(reasons) == [2, 3]
+    assert reasons[2].startswith("Created at cannot be read: out of the range Python can hold")
+    raw = json.loads(lite_importer.quarantined()[0].raw)
+    # Parquet keeps seconds as milliseconds: the stored count, with its unit
+    assert raw == {"Id": "2", "Subject": "b", "Description": "e", "Created at": f"{10**18} ms from 1970-01-01"}
 
 
 def test_a_nul_character_in_json_is_quarantined_on_every_database(importer: Importer, file: Write) -> None:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from grounded.db.engine import session_scope
+from grounded.errors import Interrupted
 from grounded.ingest import mapping as mappings
 from grounded.ingest.evidence_target import EvidenceWriter
 from grounded.models import Person, Source
@@ -78,8 +79,12 @@ def test_an_interrupted_import_keeps_whole_batches_and_resumes(
         return real_write(self, session, new, changed, dry_run=dry_run)  # type: ignore[arg-type]
 
     monkeypatch.setattr(EvidenceWriter, "write", flaky)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted) as stopped:
         importer(path, batch_rows=10)
+    assert str(stopped.value) == (
+        "interrupted: 20 rows of t.csv were read and kept before it stopped; "
+        "SRC-1 is marked incomplete: run the same command again to finish it"
+    )
     assert len(importer.evidence()) == 20  # two whole batches, nothing of the third
     with session_scope(importer.engine) as session:
         run = session.scalars(sa.select(Source).where(Source.workspace_id == importer.workspace_id)).one()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 import sqlalchemy as sa
 
 from grounded.db.engine import session_scope
@@ -329,6 +330,40 @@ def test_usage_events_from_parquet_are_read_by_column_with_the_same_results(
     assert sorted(stored.column("event_key").to_pylist()) == sorted(stored_by_rows.column("event_key").to_pylist())
     assert sorted(stored.column("occurred_at").to_pylist()) == sorted(stored_by_rows.column("occurred_at").to_pylist())
     assert {q.row_number for q in other.quarantined()} == {4, 6, 7, 8}  # line numbers: the header is line 1
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "ns"])
+def test_usage_event_times_in_other_units_are_kept_to_the_microsecond_or_quarantined(
+    lite_importer: Importer, tmp_path: Path, unit: str
+) -> None:
+    per_second = {"s": 1, "ms": 1_000, "ns": 1_000_000_000}[unit]
+    start = 1_767_225_600  # 2026-01-01 00:00:00 UTC
+    counts = [start * per_second, start * per_second + (1_501 if unit == "ns" else 1)]
+    if unit != "ns":  # nanoseconds since 1970 in 64 bits reach from 1677 to 2262 only
+        counts.append(-70_000_000_000 * per_second)  # about the year -250
+        counts.append(2**53)  # as microseconds, beyond 64 bits (Parquet keeps seconds as milliseconds)
+    table = pa.table(
+        {
+            "user_id": [f"u{i}" for i in range(len(counts))],
+            "account_id": ["a"] * len(counts),
+            "event": ["open"] * len(counts),
+            "timestamp": pa.array(counts, pa.timestamp(unit, tz="UTC")),
+        }
+    )
+    parquet = tmp_path / "events.parquet"
+    pq.write_table(table, parquet)
+    report = lite_importer(parquet, "usage_events")
+    counts_add_up(report)
+    assert report.reader == "columns"
+    assert report.counts.new_count == 2
+    reasons = {q.row_number: q.reason for q in lite_importer.quarantined()}
+    assert reasons == dict.fromkeys(range(3, len(counts) + 1), "timestamp: is outside the years 1–9999")
+    stored = pa.concat_tables(
+        [pq.read_table(p) for p in sorted((lite_importer.data_dir / "workspaces").glob("*/events/*.parquet"))]
+    )
+    micros = sorted(stored.column("occurred_at").cast(pa.int64()).to_pylist())
+    second = {"s": 1_000_000, "ms": 1_000, "ns": 1}[unit]  # nanoseconds: 1,501 ns is 1 µs
+    assert micros == [start * 1_000_000, start * 1_000_000 + second]
 
 
 def test_detect_says_which_fields_it_could_not_find(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from grounded import __version__
 from grounded.cli.output import error
-from grounded.errors import Conflict, DatabaseNotReady, GroundedError, InvalidInput
+from grounded.errors import Conflict, DatabaseNotReady, GroundedError, Interrupted, InvalidInput
 
 #: Command name → (module, attribute). A module is imported only when its command runs
 #: (or help lists it), so `grounded --version` and a typo answer at once and each command
@@ -86,8 +86,8 @@ class GroundedGroup(TyperGroup):
         except GroundedError as problem_:
             error(str(problem_))
             raise typer.Exit(problem_.exit_code) from None
-        except KeyboardInterrupt:
-            error("interrupted; nothing from this command was saved")
+        except KeyboardInterrupt as stop:
+            error(str(stop) if isinstance(stop, Interrupted) else "interrupted; nothing from this command was saved")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise  # usage errors: Typer prints them with the command's usage, exit code 2

@@ -11,7 +11,6 @@ same as the row-by-row path: the same keys, the same checks, the same counts.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from grounded.ingest.events import event_key, identity, micros_of, properties_te
 from grounded.ingest.fields import DateParser, RowProblem
 from grounded.ingest.mapping import DateSource, EventFields
 from grounded.ingest.protocols import Batch, Context, Failed
-from grounded.ingest.readers.base import clip
+from grounded.ingest.readers.parquetfile import row_json
 from grounded.ingest.rows import Columns
 
 #: Rows per batch (and per Parquet part in the store): the work is per column, so big.
@@ -99,10 +98,7 @@ class EventColumns:
             }
         ).filter(mask)
         numbers = np.arange(first, first + count, dtype=np.int64)
-        failed = [
-            Failed(int(numbers[i]), clip(json.dumps(batch.slice(i, 1).to_pylist()[0], default=str)), *problems[i])
-            for i in sorted(problems)
-        ]
+        failed = [Failed(int(numbers[i]), row_json(batch, i), *problems[i]) for i in sorted(problems)]
         return Converted(table, numbers[good], keys[good], failed)
 
     def _text(self, batch: Any, name: str, problems: dict[int, tuple[str, str]]) -> Any:
@@ -139,11 +135,12 @@ class EventColumns:
         if pa.types.is_timestamp(kind) and self.format in ("auto", "iso"):
             if kind.tz is None:
                 values = pc.assume_timezone(values, self.parse.zone.key if hasattr(self.parse.zone, "key") else "UTC")
-            micros = pc.cast(pc.cast(values, pa.timestamp("us", tz="UTC")), pa.int64())
-            missing = pc.is_null(micros).to_numpy(zero_copy_only=False)
+            counts = pc.cast(values, pa.int64())  # the stored counts of the column's unit, from 1970 in UTC
+            missing = pc.is_null(counts).to_numpy(zero_copy_only=False)
             for found in np.flatnonzero(missing):
                 problems.setdefault(int(found), ("timestamp: is empty", "timestamp"))
-            return np.asarray(pc.fill_null(micros, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+            raw = np.asarray(pc.fill_null(counts, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+            return _as_micros(raw, kind.unit, problems)
         # Text, numbers, dates: each value through the same parser the row-by-row path uses.
         out = np.zeros(batch.num_rows, dtype=np.int64)
         for index, value in enumerate(values.to_pylist()):
@@ -223,7 +220,7 @@ def batches(reader: Any, converter: EventColumns, known: np.ndarray, *, checkpoi
                 failed.append(
                     Failed(
                         number,
-                        clip(json.dumps(record_batch.slice(number - first, 1).to_pylist()[0], default=str)),
+                        row_json(record_batch, number - first),
                         f"external id '{key}' appears again (first at row {original}); "
                         "keep one, or give each row its own id",
                         "external_id",
@@ -265,3 +262,28 @@ class ColumnarFeed:
 
 def _ready(batch: Batch) -> Any:
     return lambda _connection: batch
+
+
+#: Microseconds from 1970 of the first and the last moment of the years 1–9999 (what every
+#: engine and Python's datetime can hold).
+_EARLIEST_US = -62_135_596_800_000_000
+_LATEST_US = 253_402_300_799_999_999
+_PER_US = {"s": 1_000_000, "ms": 1_000, "us": 1}
+
+
+def _as_micros(raw: np.ndarray, unit: str, problems: dict[int, tuple[str, str]]) -> np.ndarray:
+    """Counts of ``unit`` as microseconds: nanoseconds are kept to the microsecond (floored);
+    a moment outside the years 1–9999 is a problem of its row (and 0 in the result)."""
+    if unit == "ns":
+        micros = raw // 1_000
+    else:
+        factor = _PER_US[unit]
+        low, high = -(_LATEST_US // factor), _LATEST_US // factor  # nothing in range overflows
+        fits = (raw >= low) & (raw <= high)
+        micros = np.where(fits, raw, 0) * factor
+    outside = (micros < _EARLIEST_US) | (micros > _LATEST_US)
+    if unit != "ns":
+        outside |= ~fits
+    for found in np.flatnonzero(outside):
+        problems.setdefault(int(found), ("timestamp: is outside the years 1–9999", "timestamp"))
+    return np.where(outside, 0, micros)

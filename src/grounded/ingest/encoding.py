@@ -82,8 +82,27 @@ def sniff(path: Path, *, format_: str | None = None, encoding: str | None = None
     chosen = format_ or _format_from_name(path)
     if chosen == "parquet":
         raise ImportRejected(f"{path.name} is named or given as Parquet but is not one (no PAR1 header)")
-    text_encoding = encoding or detect_encoding(sample, name=path.name)
-    return Opened(path, chosen, compressed, text_encoding)
+    if encoding is None:
+        return Opened(path, chosen, compressed, detect_encoding(sample, name=path.name))
+    check_encoding(encoding)
+    try:  # as text_stream will read it; a sample that stops inside a character may end so
+        decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
+        decoder.decode(sample, final=len(sample) < SAMPLE_BYTES)
+    except UnicodeError as error:
+        raise ImportRejected(
+            f"{path.name} cannot be read as {encoding} ({error}); leave the encoding out to have it detected"
+        ) from error
+    return Opened(path, chosen, compressed, encoding)
+
+
+def check_encoding(name: str) -> None:
+    """Refuse an encoding Python does not know, or one that is not for text (rot13, base64)."""
+    try:
+        known = codecs.lookup(name)
+    except LookupError:
+        raise ImportRejected(f"unknown encoding {name!r}: give one such as utf-8, latin-1, cp1252 or utf-16") from None
+    if not getattr(known, "_is_text_encoding", True):
+        raise ImportRejected(f"{name!r} is not a text encoding: give one such as utf-8, latin-1, cp1252 or utf-16")
 
 
 def _magic(path: Path, sample: bytes) -> str | None:

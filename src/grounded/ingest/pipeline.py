@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from grounded.core.actor import Actor
 from grounded.db.base import table_of
 from grounded.db.engine import session_scope, sqlite_path
-from grounded.errors import GroundedError, ImportRejected
+from grounded.errors import GroundedError, ImportRejected, Interrupted
 from grounded.ingest import sources, targets
 from grounded.ingest.checkpointer import Checkpointer, fold_log
 from grounded.ingest.columnar import ColumnarFeed
@@ -165,6 +165,13 @@ class _Import:
                     self._write(unit)
         except BaseException as failure:
             self._interrupted(failure)
+            if isinstance(failure, KeyboardInterrupt) and self.source is not None:
+                counts = self.report.counts
+                kept = counts.new_count + counts.updated_count + counts.unchanged_count + counts.quarantined_count
+                raise Interrupted(
+                    f"interrupted: {kept:,} rows of {self.context.path.name} were read and kept before it stopped; "
+                    f"{self.source.key} is marked incomplete: run the same command again to finish it"
+                ) from None
             raise
         finally:
             feed.close()

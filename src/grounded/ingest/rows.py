@@ -105,6 +105,13 @@ def _loose(name: str) -> str:
     return "".join(name.lower().split()).replace("_", "")
 
 
+def _filled(template: str, values: Values, field_name: str) -> str:
+    try:
+        return template.format_map(_Blank(values))
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as error:  # a format the value does not fit
+        raise RowProblem(field_name, f"the template {template!r} could not be filled ({error})") from None
+
+
 def _none(values: Values) -> None:
     return None
 
@@ -124,10 +131,16 @@ def getter(source: Source | None, columns: Columns, field_name: str) -> Getter:
         return lambda values: constant
     if "template" in source:
         template = str(source["template"])
-        for _, name, _, _ in string.Formatter().parse(template):
+        try:
+            parts = list(string.Formatter().parse(template))
+        except ValueError as error:
+            raise ImportRejected(
+                f"{field_name}: the template {template!r} is not valid ({error}); write {{{{ or }}}} for a brace itself"
+            ) from None
+        for _, name, _, _ in parts:
             if name:
                 columns.find(name, f"{field_name} (template)")
-        return lambda values: template.format_map(_Blank(values))
+        return lambda values: _filled(template, values, field_name)
     if "column" in source:
         return getter(str(source["column"]), columns, field_name)
     raise ImportRejected(f"{field_name}: use a column name, a list of columns, {{value: …}} or {{template: …}}")

@@ -59,9 +59,13 @@ def estimate_rows(path: Path) -> int | None:
         return sum(1 for p in path.iterdir() if p.suffix.lower() in (".md", ".markdown"))
     opened = sniff(path)
     if opened.format == "parquet":
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        return int(pq.ParquetFile(path).metadata.num_rows)
+        try:
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        except (pa.ArrowException, OSError):
+            return None  # not readable: the reader says so, with the file's name
     if opened.format == "markdown":
         return 1
     from grounded.ingest.encoding import open_bytes

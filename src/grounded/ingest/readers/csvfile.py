@@ -26,6 +26,21 @@ from grounded.ingest.readers.csvfast import Plan, fast_chunks, plan
 _SNIFF_CHARS = 64 * 1024
 
 
+_TAB_NAMES = ("\\t", "tab", "TAB")
+
+
+def check_delimiter(value: str) -> str:
+    """The delimiter given, as one character (``\\t`` and ``tab`` for a tab), or refused."""
+    if value in _TAB_NAMES:
+        return "\t"
+    if len(value) != 1 or value in '"\r\n' or value.isalnum():
+        raise ImportRejected(
+            f"the delimiter must be one character that is not a letter, a digit, a quote or a line break "
+            f"(got {value!r}); for a tab give \\t"
+        )
+    return value
+
+
 class CsvReader:
     def __init__(
         self,
@@ -43,7 +58,7 @@ class CsvReader:
         self._header_lines = 0
         self.max_field_chars = max_field_chars
         self.notes: list[str] = []
-        self.delimiter = delimiter or self._sniff_delimiter()
+        self.delimiter = check_delimiter(delimiter) if delimiter else self._sniff_delimiter()
         self.header = header
         self.columns: list[str] = []
         self._header_as_read: list[str] = []

@@ -56,6 +56,8 @@ def _record(number: int, text: str, encoding: str) -> Record:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         return Record(number, None, clip(text), problem=f"not valid JSON ({error.msg} at column {error.colno})")
+    except (RecursionError, ValueError) as error:
+        return Record(number, None, clip(text), problem=unreadable(error))
     if not isinstance(value, dict):
         return Record(number, None, clip(text), problem=f"is a JSON {type(value).__name__}, not an object")
     return Record(number, value, text)
@@ -91,6 +93,13 @@ class JsonArrayReader:
                 if decoded is None:
                     yield window.rest(number, window.error)
                     return
+                if isinstance(decoded, BaseException):  # valid JSON that Python cannot hold
+                    skipped = window.skip()
+                    if skipped is None:
+                        yield window.rest(number, unreadable(decoded))
+                        return
+                    yield Record(number, None, clip(skipped), problem=f"element {number} {unreadable(decoded)}")
+                    continue
                 yield _element(number, *decoded)
 
 
@@ -124,7 +133,9 @@ class _Window:
             return True
         return False
 
-    def decode(self, decoder: json.JSONDecoder) -> tuple[Any, str] | None:
+    def decode(self, decoder: json.JSONDecoder) -> tuple[Any, str] | BaseException | None:
+        """The next value and its text; None after a syntax error (``error`` says where);
+        the exception when the value is well formed but too deep or too big for Python."""
         self._skip_space()
         while True:
             try:
@@ -135,9 +146,28 @@ class _Window:
                 line = self.line + self.buffer[: error.pos].count("\n")
                 self.error = f"JSON syntax error at line {line} ({error.msg})"
                 return None
+            except (RecursionError, ValueError) as error:
+                return error
             text = self.buffer[self.position : end]
             self.position = end
             return value, text
+
+    def skip(self) -> str | None:
+        """Step over the value that starts here without decoding it: its text, or None when
+        the file ends inside it."""
+        skipper, offset = _Skipper(), 0
+        while True:
+            end = skipper.end(self.buffer, self.position + offset)
+            if end is not None:
+                return self._taken(end)
+            offset = len(self.buffer) - self.position
+            if not self._fill():
+                return None
+
+    def _taken(self, end: int) -> str:
+        text = self.buffer[self.position : end]
+        self.position = end
+        return text
 
     def rest(self, number: int, problem: str) -> Record:
         head = self.buffer[self.position :] + self.stream.read(RAW_LIMIT)
@@ -145,6 +175,53 @@ class _Window:
         if broken is not None:
             problem = f"the file ends early: {broken}"
         return Record(number, None, clip(head), problem=f"{problem}; the rest of the file could not be read")
+
+
+class _Skipper:
+    """Where a JSON value ends, found without decoding it (brackets counted, strings stepped
+    over), fed the text piece by piece."""
+
+    def __init__(self) -> None:
+        self.depth, self.in_string, self.escaped = 0, False, False
+
+    def end(self, text: str, index: int) -> int | None:
+        """The index just past the value, or None if it goes on past ``text``."""
+        while index < len(text):
+            char = text[index]
+            index += 1
+            if self.in_string:
+                if self._string_ends(char) and self.depth == 0:
+                    return index
+            elif char == '"':
+                self.in_string = True
+            elif char in "[{":
+                self.depth += 1
+            elif char in "]}":
+                self.depth -= 1
+                if self.depth <= 0:  # below 0: a scalar ended by its array's bracket
+                    return index if self.depth == 0 else index - 1
+            elif self.depth == 0 and (char == "," or char.isspace()):
+                return index - 1
+        return None
+
+    def _string_ends(self, char: str) -> bool:
+        if self.escaped:
+            self.escaped = False
+        elif char == "\\":
+            self.escaped = True
+        elif char == '"':
+            self.in_string = False
+            return True
+        return False
+
+
+def unreadable(error: BaseException) -> str:
+    """Why well-formed JSON could not be read, for a person."""
+    if isinstance(error, RecursionError):
+        return "is nested too deeply to read (arrays or objects inside each other, hundreds of levels down)"
+    if "digits" in str(error):
+        return f"holds a number too long to read ({error})"
+    return f"could not be read ({error})"
 
 
 def _element(number: int, value: Any, text: str) -> Record:

@@ -27,10 +27,11 @@ from typing import Any
 import yaml
 
 from grounded.errors import ImportRejected
-from grounded.ingest.encoding import detect_encoding
+from grounded.ingest.encoding import check_encoding, detect_encoding
 from grounded.ingest.readers.base import CHUNK_ROWS, Chunk, Record, chunked, clip, undecodable
 
 _FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+_OPENED = re.compile(r"\A\ufeff?---[ \t]*\r?\n")
 _HEADING = re.compile(r"^#\s+(.+)$", re.M)
 _QUOTE_MARKS = "\"'“”‘’«»"
 SUFFIXES = (".md", ".markdown")
@@ -52,6 +53,8 @@ class MarkdownReader:
     ]
 
     def __init__(self, paths: list[Path], *, encoding: str | None) -> None:
+        if encoding is not None:
+            check_encoding(encoding)
         self.paths = paths
         self.encoding = encoding
         self.notes: list[str] = []
@@ -77,29 +80,47 @@ class MarkdownReader:
     def _record(self, number: int, path: Path) -> Record:
         data = path.read_bytes()
         encoding = self.encoding or detect_encoding(data, name=path.name) if data else "utf-8"
-        text = data.decode(encoding, errors="surrogateescape")
-        bad = undecodable(text, encoding)
-        if bad is not None:
-            return Record(number, None, clip(text), problem=f"{path.name}: {bad}")
-        match = _FRONT.match(text)
-        if match is None:
-            return Record(
-                number,
-                None,
-                clip(text),
-                problem=f"{path.name} has no front matter: start it with a --- "
-                "block giving at least date (and interviewee, account, interviewer)",
-            )
         try:
-            front = yaml.safe_load(match.group(1))
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 2}" if mark else ""
-            return Record(number, None, clip(text), problem=f"{path.name}: front matter is not valid YAML{where}")
-        if not isinstance(front, dict):
-            return Record(number, None, clip(text), problem=f"{path.name}: front matter must be key: value lines")
-        body = text[match.end() :].strip()
+            text = data.decode(encoding, errors="surrogateescape")
+        except UnicodeError as error:
+            return Record(number, None, "", problem=f"{path.name} cannot be read as {encoding} ({error})")
+        read = _note(text, encoding)
+        if isinstance(read, str):
+            return Record(number, None, clip(text), problem=f"{path.name}{read}")
+        front, body = read
         return Record(number, _values(front, body, path), text)
+
+
+def _note(text: str, encoding: str) -> tuple[dict[str, Any], str] | str:
+    """The front matter and the body, or what is wrong (to follow the file's name)."""
+    bad = undecodable(text, encoding)
+    if bad is not None:
+        return f": {bad}"
+    match = _FRONT.match(text)
+    if match is None:
+        if _OPENED.match(text):
+            return ": its front matter is not closed: end it with a line of ---"
+        return (
+            " has no front matter: start it with a --- block giving at least date (and interviewee, account, "
+            "interviewer)"
+        )
+    front = _front(match.group(1))
+    return front if isinstance(front, str) else (front, text[match.end() :].strip())
+
+
+def _front(block: str) -> dict[str, Any] | str:
+    try:
+        front = yaml.safe_load(block)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return f": front matter is not valid YAML{f' at line {mark.line + 2}' if mark else ''}"
+    except RecursionError:
+        return ": front matter is nested too deeply to read"
+    except ValueError as error:  # well-formed YAML that is no real value, such as the date 2026-02-30
+        return f": front matter holds a value that is not valid ({error})"
+    if not isinstance(front, dict):
+        return ": front matter must be key: value lines"
+    return front
 
 
 def _values(front: dict[str, Any], body: str, path: Path) -> dict[str, Any]:

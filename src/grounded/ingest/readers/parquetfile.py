@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from grounded.errors import ImportRejected
 from grounded.ingest.encoding import Opened
-from grounded.ingest.readers.base import CHUNK_ROWS, Chunk, Record, chunked
+from grounded.ingest.readers.base import CHUNK_ROWS, Chunk, Record, chunked, clip
 
 BATCH_ROWS = 20_000
 
@@ -71,6 +72,62 @@ class ParquetReader:
                 return
             if batch is None:
                 return
-            for row in batch.to_pylist():
+            for row in _rows(batch):
                 number += 1
-                yield Record(number, row, None)
+                if isinstance(row, Record):
+                    row.number = number
+                    yield row
+                else:
+                    yield Record(number, row, None)
+
+
+def _rows(batch: Any) -> Iterator[dict[str, Any] | Record]:
+    """The batch's rows as dicts; a row holding a value Python cannot represent (a time
+    outside years 1–9999, say) comes as a Record with the problem, its values as text."""
+    import pyarrow as pa
+
+    try:
+        rows = batch.to_pylist()
+    except (OverflowError, ValueError, pa.ArrowException):
+        rows = None  # one row at a time, to find the ones that cannot be read
+    if rows is not None:
+        yield from rows
+        return
+    for index in range(batch.num_rows):
+        row = batch.slice(index, 1)
+        try:
+            yield row.to_pylist()[0]
+        except (OverflowError, ValueError, pa.ArrowException) as error:
+            bad = [name for name in batch.schema.names if not _readable(row.column(name))]
+            yield Record(
+                0,
+                None,
+                row_json(batch, index),
+                problem=f"{', '.join(bad) or 'a value'} cannot be read: out of the range Python can hold ({error})",
+            )
+
+
+def row_json(batch: Any, index: int) -> str:
+    """One row of an Arrow batch as JSON text for a quarantined row, whatever its values."""
+    row = batch.slice(index, 1)
+    return clip(json.dumps({name: _as_text(row.column(name)) for name in batch.schema.names}))
+
+
+def _readable(column: Any) -> bool:
+    try:
+        column.to_pylist()
+    except (OverflowError, ValueError):
+        return False
+    return True
+
+
+def _as_text(column: Any) -> Any:
+    """A one-value column as JSON can hold it: the value, or its raw number as text."""
+    import pyarrow as pa
+
+    try:
+        return json.loads(json.dumps(column.to_pylist()[0], default=str))
+    except (OverflowError, ValueError):
+        if pa.types.is_timestamp(column.type):  # the stored count, with its unit
+            return f"{column.cast(pa.int64()).to_pylist()[0]} {column.type.unit} from 1970-01-01"
+        return str(column.cast(pa.string()).to_pylist()[0])
