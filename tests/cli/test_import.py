@@ -71,6 +71,13 @@ def test_bad_import_commands(ready: Invoke, tmp_path: Path) -> None:
         "target: evidence\nsource: x\nkind: ticket\nfields:\n  external_id: Id\n  text: Description\n"
         "  occurred_at: Created at\n  title: {template: 'x {Subject} {'}\n"
     )
+    bad_format = tmp_path / "format.yaml"
+    bad_format.write_text(
+        "target: evidence\nsource: x\nkind: ticket\nfields:\n  text: Description\n"
+        "  occurred_at: {column: Created at, format: '%Q'}\n"
+    )
+    spelled_format = tmp_path / "spelled.yaml"
+    spelled_format.write_text(bad_format.read_text().replace("'%Q'", "dd/mm/yyyy"))
     cut = tmp_path / "cut.parquet"
     cut.write_bytes(b"PAR1" + b"\0" * 100)  # a header and no footer
     stub = tmp_path / "stub.parquet"
@@ -84,6 +91,18 @@ def test_bad_import_commands(ready: Invoke, tmp_path: Path) -> None:
         (("import", str(path), "--preset", "zendesk", "--delimiter", ";;"), 4, "the delimiter must be one character"),
         (("import", str(path), "--preset", "zendesk", "--delimiter", '"'), 4, "the delimiter must be one character"),
         (("import", str(path), "--mapping", str(template)), 4, "title: the template 'x {Subject} {' is not valid"),
+        (
+            ("import", str(path), "--mapping", str(bad_format)),
+            4,
+            "format.yaml line 6: fields.occurred_at.format: '%Q' is not a strptime pattern Python can read "
+            "('Q' is a bad directive in format '%Q')",
+        ),
+        (
+            ("import", str(path), "--mapping", str(spelled_format)),
+            4,
+            "spelled.yaml line 6: fields.occurred_at.format: 'dd/mm/yyyy' is not auto, iso, epoch, epoch_ms or a "
+            "strptime pattern (such as %d/%m/%Y %H:%M)",
+        ),
         (("import", str(path)), 4, "give a --preset or a --mapping"),
         (("import", str(path), "--preset", "zendesk", "--mapping", str(bad_yaml)), 4, "give a --preset or a --mapping"),
         (("import", str(path), "--preset", "freshdesk"), 4, "no preset 'freshdesk'"),

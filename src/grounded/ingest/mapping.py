@@ -7,6 +7,8 @@ for the third column of a file without a header. A field can also be a constant:
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +29,27 @@ class DateSource(Schema):
     column: str
     format: str = Field(default="auto", description="auto, iso, epoch, epoch_ms or a strptime pattern")
     timezone: str = Field(default="UTC", description="zone of times written without an offset")
+
+    @field_validator("format")
+    @classmethod
+    def _readable_format(cls, value: str) -> str:
+        """A pattern that could never read a date is refused here, not row by row."""
+        if value in NAMED_FORMATS:
+            return value
+        if "%" not in value:
+            raise ValueError(
+                f"{value!r} is not {', '.join(NAMED_FORMATS)} or a strptime pattern (such as %d/%m/%Y %H:%M)"
+            )
+        sample = datetime(2026, 11, 2, 9, 15, 30, tzinfo=UTC)
+        try:
+            datetime.strptime(sample.strftime(value), value)  # noqa: DTZ007  (a check of the pattern)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a strptime pattern Python can read ({error})") from None
+        return value
+
+
+#: The date formats known by name; anything else is a strptime pattern.
+NAMED_FORMATS = ("auto", "iso", "epoch", "epoch_ms")
 
 
 class EvidenceFields(Schema):
@@ -146,12 +169,18 @@ def parse(text: str, *, name: str) -> Mapping:
     try:
         return Mapping.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        location = tuple(str(part) for part in first["loc"])
+        # The deepest error: where a field takes one of several shapes, the one the value
+        # took (a date given as {column, format} is wrong in its format, not "not a string").
+        first = max(error.errors(), key=lambda found: len(found["loc"]))
+        location = tuple(str(part) for part in first["loc"] if not _UNION_TAG.match(str(part)))
         line = yamlfile.line_of(lines, location)
         where = f" line {line}" if line else ""
         field = ".".join(location) or "mapping"
-        raise InvalidInput(f"{name}{where}: {field}: {first['msg']}") from error
+        raise InvalidInput(f"{name}{where}: {field}: {first['msg'].removeprefix('Value error, ')}") from error
+
+
+#: How pydantic names the shapes of a union in an error's location (not YAML keys).
+_UNION_TAG = re.compile(r"^(constrained-)?(str|int|float|bool|list\[.*\]|dict\[.*\])$|^[A-Z][A-Za-z]+$")
 
 
 def load_file(path: Path) -> Mapping:
