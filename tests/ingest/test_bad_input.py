@@ -71,6 +71,15 @@ def test_encodings_and_byte_order_marks(lite_importer: Importer, file: Write, en
     assert lite_importer.evidence()[0].text == "Crème brûlée reports, Zürich office"
 
 
+def test_a_utf16_file_with_an_odd_last_byte_keeps_its_rows(lite_importer: Importer, file: Write) -> None:
+    text = ZENDESK_HEADER + zendesk_row(1) + zendesk_row(2)
+    path = file("t.csv", codecs.BOM_UTF16_LE + text.encode("utf-16-le") + b"A")
+    report = lite_importer(path)
+    counts_add_up(report)
+    assert (report.counts.new_count, report.counts.quarantined_count) == (2, 1)
+    assert _reasons(lite_importer)[4].startswith("byte 0x41 at character 1 is not valid utf-16")
+
+
 def test_crlf_and_lone_cr_line_endings(lite_importer: Importer, file: Write) -> None:
     rows = ZENDESK_HEADER + zendesk_row(1, text="two\nlines") + zendesk_row(2) + zendesk_row(3)
     for name, ending in (("crlf.csv", "\r\n"), ("cr.csv", "\r")):

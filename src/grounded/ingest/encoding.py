@@ -63,6 +63,22 @@ class Opened:
     encoding: str | None  # None for binary formats (Parquet)
 
 
+#: The decoding error handler of every text grounded reads: each byte that does not decode
+#: becomes the lone surrogate U+DC00 + byte, so the row holding it is quarantined with the
+#: byte and its place (``readers.base.undecodable``). Python's own ``surrogateescape`` does
+#: this for bytes from 0x80 only, and raises on others, such as a UTF-16 file's odd last byte.
+ESCAPE_BYTES = "grounded-escape"
+
+
+def _escape_bytes(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return "".join(chr(0xDC00 + byte) for byte in error.object[error.start : error.end]), error.end
+
+
+codecs.register_error(ESCAPE_BYTES, _escape_bytes)
+
+
 def sniff(path: Path, *, format_: str | None = None, encoding: str | None = None) -> Opened:
     """Decide format, compression and encoding, or refuse the file with the reason."""
     if not path.is_file():
@@ -86,7 +102,7 @@ def sniff(path: Path, *, format_: str | None = None, encoding: str | None = None
         return Opened(path, chosen, compressed, detect_encoding(sample, name=path.name))
     check_encoding(encoding)
     try:  # as text_stream will read it; a sample that stops inside a character may end so
-        decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
+        decoder = codecs.getincrementaldecoder(encoding)(errors=ESCAPE_BYTES)
         decoder.decode(sample, final=len(sample) < SAMPLE_BYTES)
     except UnicodeError as error:
         raise ImportRejected(
@@ -222,5 +238,5 @@ def text_stream(opened: Opened) -> io.TextIOWrapper:
     Undecodable bytes survive as lone surrogates so the row holding them can be quarantined."""
     assert opened.encoding is not None
     return io.TextIOWrapper(
-        open_bytes(opened.path, opened.compressed), encoding=opened.encoding, errors="surrogateescape", newline=""
+        open_bytes(opened.path, opened.compressed), encoding=opened.encoding, errors=ESCAPE_BYTES, newline=""
     )

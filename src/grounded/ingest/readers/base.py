@@ -94,7 +94,7 @@ def clip(text: str, limit: int = RAW_LIMIT) -> str:
     return _ESCAPES.sub(_escape, text)
 
 
-_ESCAPES = re.compile("[\x00\udc80-\udcff]")
+_ESCAPES = re.compile("[\x00\udc00-\udcff]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -102,7 +102,7 @@ def _escape(match: re.Match[str]) -> str:
     return "\\x00" if char == "\x00" else f"\\x{ord(char) - 0xDC00:02X}"
 
 
-UNDECODED = re.compile("[\udc80-\udcff]")
+UNDECODED = re.compile("[\udc00-\udcff]")
 
 
 def undecodable(text: str, encoding: str) -> str | None:

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from grounded.errors import ImportRejected
-from grounded.ingest.encoding import check_encoding, detect_encoding
+from grounded.ingest.encoding import ESCAPE_BYTES, check_encoding, detect_encoding
 from grounded.ingest.readers.base import CHUNK_ROWS, Chunk, Record, chunked, clip, undecodable
 
 _FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
@@ -81,7 +81,7 @@ class MarkdownReader:
         data = path.read_bytes()
         encoding = self.encoding or detect_encoding(data, name=path.name) if data else "utf-8"
         try:
-            text = data.decode(encoding, errors="surrogateescape")
+            text = data.decode(encoding, errors=ESCAPE_BYTES)
         except UnicodeError as error:
             return Record(number, None, "", problem=f"{path.name} cannot be read as {encoding} ({error})")
         read = _note(text, encoding)
