@@ -189,6 +189,21 @@ def test_a_bad_spec_names_the_line_and_the_fix(ready: Invoke, tmp_path: Path, te
     assert ready("metric", "list", "--json").json()["total"] == 0
 
 
+def test_a_spec_that_expands_too_far_or_nests_too_deep_is_refused(ready: Invoke, tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    bomb = "\n".join(lines) + "\nkey: m_a\nname: A\nkind: count\nevent: open\n"
+    deep = "key: m_a\nname: A\nkind: count\nevent: open\ndescription: " + "[" * 3000 + "]" * 3000 + "\n"
+    for text, message in [
+        (bomb, "spec.yaml: more than 100,000 values once its aliases (*name) are expanded"),
+        (deep, "spec.yaml line 5: nested more than 100 levels deep"),
+    ]:
+        run = ready("metric", "define", str(_spec(tmp_path, text)), ok=False)
+        assert run.exit_code == 4, run.stderr
+        assert message in run.stderr.replace("\n", " "), run.stderr
+    assert ready("metric", "list", "--json").json()["total"] == 0
+
+
 def test_a_typo_in_an_event_name_points_at_its_line(with_events: Invoke, tmp_path: Path) -> None:
     text = "key: m_a\nname: A\nkind: funnel\nsteps:\n  - open\n  - svae\nwindow: 1d\n"
     run = with_events("metric", "define", str(_spec(tmp_path, text)), ok=False)
