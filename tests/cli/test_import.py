@@ -116,6 +116,21 @@ def test_a_mapping_that_expands_too_far_or_nests_too_deep_is_refused(ready: Invo
     assert ready("import", "runs", "--json").json()["items"] == []
 
 
+def test_a_mapping_key_given_twice_is_refused_naming_both_lines(ready: Invoke, tmp_path: Path) -> None:
+    path = _export(tmp_path, zendesk_row(1))
+    mapping = tmp_path / "twice.yaml"
+    mapping.write_text(MAPPING_FIELDS + "source: t\n")
+    run = ready("import", str(path), "--mapping", str(mapping), ok=False)
+    assert run.exit_code == 4
+    assert "twice.yaml line 8: key 'source' is given twice (lines 3 and 8); keep one" in run.stderr.replace("\n", " ")
+    assert ready("evidence", "list", "--json").json()["total"] == 0
+    nested = tmp_path / "nested.yaml"
+    nested.write_text(MAPPING_FIELDS + "  text: Subject\n")
+    run = ready("import", str(path), "--mapping", str(nested), ok=False)
+    assert "nested.yaml line 8: key 'text' is given twice (lines 6 and 8)" in run.stderr.replace("\n", " ")
+    assert ready("evidence", "list", "--json").json()["total"] == 0
+
+
 def test_quarantined_rows_are_resolved_by_a_later_import_or_by_hand(ready: Invoke, tmp_path: Path) -> None:
     broken = zendesk_row(1) + zendesk_row(2, when="someday") + zendesk_row(3, when="never") + "4,too,few\n"
     first = ready("import", str(_export(tmp_path, broken)), "--preset", "zendesk", "--json").json()

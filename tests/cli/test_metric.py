@@ -173,6 +173,14 @@ def test_chart_files(with_events: Invoke, tmp_path: Path) -> None:
         ("key: m_a\nname: A\nkind: count\nevent: open\nwhere: {colour: red}\n", "name an event property as properties"),
         ("key: m_a\nname: A\nkind: derived\nexpression: __import__('os')\n", "only + - * /"),
         ("key: m_a\nname: A\nkind: count\nevent: [open\n", "not valid YAML"),
+        (
+            "key: m_a\nname: A\nkind: count\nevent: open\nperiod: week\nevent: save\n",
+            "spec.yaml line 6: key 'event' is given twice (lines 4 and 6); keep one",
+        ),
+        (
+            "key: m_a\nname: A\nkind: count\nevent: open\nwhere: {a: 1, a: 2}\n",
+            "key 'a' is given twice (both on line 5)",
+        ),
         ("", "the file is empty"),
         ("key: Weekly Opens\nname: A\nkind: count\nevent: open\n", "line 1: key 'Weekly Opens' is not a metric key"),
         ("key: m_a\nname: A\nkind: stickiness\nperiod: day\n", "use period week or month"),

@@ -73,7 +73,7 @@ def load(text: str, *, name: str) -> tuple[Any, dict[tuple[str, ...], int]]:
 
 
 def _check(root: yaml.Node, *, name: str) -> None:
-    """Refuse an alias inside the value it names, and documents that hold too
+    """Refuse duplicate keys, an alias inside the value it names, and documents that hold too
     many values or nest too deeply once aliases are expanded. Each node is looked at once (an
     aliased node's size and depth are remembered), so a "billion laughs" costs its text's
     length, not its expansion."""
@@ -89,6 +89,7 @@ def _check(root: yaml.Node, *, name: str) -> None:
         open_nodes.add(id(node))
         children: list[yaml.Node] = []
         if isinstance(node, yaml.MappingNode):
+            _no_duplicate_keys(node, name=name)
             for key, value in node.value:
                 children += [key, value]
         elif isinstance(node, yaml.SequenceNode):
@@ -113,6 +114,22 @@ def _check(root: yaml.Node, *, name: str) -> None:
         return values, depth
 
     visit(root)
+
+
+def _no_duplicate_keys(node: yaml.MappingNode, *, name: str) -> None:
+    """A key given twice in one mapping is refused naming both lines (merged keys, ``<<:``,
+    may be overridden: that is what they are for)."""
+    seen: dict[tuple[str, str], int] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+            continue
+        line = key.start_mark.line + 1
+        first = seen.get((key.tag, key.value))
+        if first is None:
+            seen[(key.tag, key.value)] = line
+        else:
+            lines = f"lines {first} and {line}" if first != line else f"both on line {line}"
+            raise InvalidInput(f"{name} line {line}: key '{key.value}' is given twice ({lines}); keep one")
 
 
 def _walk(
