@@ -169,6 +169,8 @@ def test_chart_files(with_events: Invoke, tmp_path: Path) -> None:
         ("key: m_a\nname: A\nkind: retention\nstart: open\nperiods: 4\n", "a retention needs a return event"),
         ("key: m_a\nname: A\nkind: count\nevent: open\ncolour: blue\n", "line 5: colour is not a field of this kind"),
         ("key: m_a\nname: A\nkind: sum\n", "line 3: kind 'sum' is not one of: count, unique"),
+        ("key: m_a\nname: A\nkind: {x: 1}\nevent: open\n", "line 3: kind is a mapping, not one of: count, unique"),
+        ("key: m_a\nname: A\nkind: [count]\nevent: open\n", "line 3: kind is a list, not one of: count, unique"),
         ("key: m_a\nname: A\nkind: count\n", "events is required for this kind"),
         ("key: m_a\nname: A\nkind: count\nevent: open\nwhere: {colour: red}\n", "name an event property as properties"),
         ("key: m_a\nname: A\nkind: derived\nexpression: __import__('os')\n", "only + - * /"),

@@ -553,9 +553,12 @@ def parse(
         )
     if "kind" not in data:
         raise InvalidInput(f"{_where(name, lines, at)}: the spec has no kind; give one of: {_kinds()}")
-    if data["kind"] not in {kind.value for kind in MetricKind}:
-        path = (*at, "kind")
-        raise InvalidInput(f"{_where(name, lines, path)}: kind '{data['kind']}' is not one of: {_kinds()}")
+    given = data["kind"]
+    if isinstance(given, (dict, list)):  # unhashable: the set test below would raise TypeError
+        shape = "a list" if isinstance(given, list) else "a mapping"
+        raise InvalidInput(f"{_where(name, lines, (*at, 'kind'))}: kind is {shape}, not one of: {_kinds()}")
+    if given not in {kind.value for kind in MetricKind}:
+        raise InvalidInput(f"{_where(name, lines, (*at, 'kind'))}: kind '{given}' is not one of: {_kinds()}")
     try:
         return _ADAPTER.validate_python(data)
     except ValidationError as error:
