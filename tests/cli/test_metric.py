@@ -147,6 +147,24 @@ def test_chart_files(with_events: Invoke, tmp_path: Path) -> None:
     assert not (tmp_path / "opens.gif").exists()
 
 
+def test_a_chart_that_cannot_be_written_keeps_nothing(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    missing = tmp_path / "no" / "such" / "c.svg"
+    run = with_events("metric", "chart", "weekly_opens", "--out", str(missing), ok=False)
+    assert run.exit_code == 4
+    assert f"cannot write {missing}: the folder {missing.parent} does not exist" in run.stderr.replace("\n", "")
+    assert not (tmp_path / "no").exists()
+    taken = tmp_path / "taken.svg"
+    taken.mkdir()  # a folder where the file should go: found only when writing, after computing
+    run = with_events("metric", "chart", "weekly_opens", "--out", str(taken), ok=False)
+    assert run.exit_code == 4
+    assert f"out: cannot write {taken}:" in run.stderr.replace("\n", "")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("taken")) == ["taken.svg"]
+    assert with_events("metric", "values", "weekly_opens", "--json").json()["items"] == []
+    with_events("metric", "chart", "weekly_opens", "--out", str(tmp_path / "ok.svg"))  # a chart does keep them
+    assert with_events("metric", "values", "weekly_opens", "--json").json()["items"] != []
+
+
 # ---------------------------------------------------------------- bad input
 
 
