@@ -184,6 +184,22 @@ def test_a_chart_that_cannot_be_written_keeps_nothing(with_events: Invoke, tmp_p
             "key: m_a\nname: A\nkind: funnel\nsteps: [open, save]\nwindow: -3d\n",
             "window must be above zero (got '-3d')",
         ),
+        (
+            "key: m_a\nname: A\nkind: funnel\nsteps: [open, save]\nwindow: 999999999d\n",
+            "spec.yaml line 5: window window must be at most 3650d (ten years) (got '999999999d')",
+        ),
+        (
+            "key: m_a\nname: A\nkind: funnel\nsteps: [open, save]\nwindow: 3651d\n",
+            "line 5: window window must be at most 3650d (ten years) (got '3651d')",
+        ),
+        (
+            "key: m_a\nname: A\nkind: time_to_complete\nstart: open\nfinish: save\nwindow: 522w\n",
+            "line 6: window window must be at most 3650d (ten years) (got '522w')",
+        ),
+        (
+            "key: m_a\nname: A\nkind: funnel\nsteps: [open, save]\nwindow: " + "9" * 5000 + "min\n",
+            "line 5: window window must be at most 3650d (ten years)",
+        ),
         ("key: m_a\nname: A\nkind: retention\nstart: open\nperiods: 4\n", "a retention needs a return event"),
         ("key: m_a\nname: A\nkind: count\nevent: open\ncolour: blue\n", "line 5: colour is not a field of this kind"),
         ("key: m_a\nname: A\nkind: sum\n", "line 3: kind 'sum' is not one of: count, unique"),

@@ -77,14 +77,25 @@ class Actor(StrEnum):
         return "user_id" if self is Actor.USER else "account_id"
 
 
+MAX_WINDOW_DAYS = 3650
+"""The longest window (a funnel's, a time to complete's): ten years, far more than any
+product question needs, and well inside what every engine's intervals hold."""
+
+
 def seconds(text: str, *, field: str) -> int:
-    """A window such as ``7d``, ``36h``, ``90min`` or ``2w``, in seconds; above zero."""
+    """A window such as ``7d``, ``36h``, ``90min`` or ``2w``, in seconds; above zero and at
+    most ``MAX_WINDOW_DAYS`` days. Every duration field of a spec is read through here."""
     match = DURATION.match(str(text))
     if match is None:
         raise ValueError(f"{field} '{text}' is not a duration; write a number and a unit: 30min, 36h, 7d or 2w")
-    amount = int(match.group(1)) * _UNIT[match.group(2)]
+    number = match.group(1)
+    if len(number.lstrip("-")) > 15:  # far past the limit either way (and int() refuses 4,300 digits)
+        number = ("-" if number.startswith("-") else "") + "9" * 15
+    amount = int(number) * _UNIT[match.group(2)]
     if amount <= 0:
         raise ValueError(f"{field} must be above zero (got '{text}')")
+    if amount > MAX_WINDOW_DAYS * 86400:
+        raise ValueError(f"{field} must be at most {MAX_WINDOW_DAYS}d (ten years) (got '{text}')")
     return amount
 
 
