@@ -272,6 +272,38 @@ def test_a_derived_metric_naming_an_unknown_metric_is_refused(ready: Invoke, tmp
     assert "metric 'nothing_here' is not in the catalogue or among the specs given" in run.stderr.replace("\n", " ")
 
 
+def test_a_metric_that_refers_to_itself_is_refused_at_define(ready: Invoke, tmp_path: Path) -> None:
+    base = "key: opens\nname: Opens\nkind: count\nevent: open\n"
+    ready("metric", "define", str(_spec(tmp_path, base, "base.yaml")), "--no-check")
+    pair = (
+        "metrics:\n"
+        "  - {key: ra, name: A, kind: ratio, numerator: rb, denominator: opens}\n"
+        "  - {key: rb, name: B, kind: ratio, numerator: ra, denominator: opens}\n"
+    )
+    cases = [
+        (
+            "key: rs\nname: R\nkind: ratio\nnumerator: rs\ndenominator: opens\n",
+            "self.yaml:1: metric rs refers to itself through rs → rs",
+        ),
+        (pair, "self.yaml:2: metric ra refers to itself through ra → rb → ra"),
+        (
+            "key: ds\nname: D\nkind: derived\nexpression: ds + 1\n",
+            "self.yaml:1: metric ds refers to itself through ds → ds",
+        ),
+    ]
+    for text, message in cases:
+        run = ready("metric", "define", str(_spec(tmp_path, text, "self.yaml")), "--no-check", ok=False)
+        assert run.exit_code == 4, run.stderr
+        assert message in run.stderr.replace("\n", " "), run.stderr
+    assert [m["key"] for m in ready("metric", "list", "--json").json()["items"]] == ["opens"]
+    # through the catalogue: twice is defined on opens; redefining opens on twice closes a loop
+    ready("metric", "define", str(_spec(tmp_path, "key: twice\nname: T\nkind: derived\nexpression: 2 * opens\n")))
+    loop = "key: opens\nname: Opens\nkind: derived\nexpression: twice / 2\n"
+    run = ready("metric", "define", str(_spec(tmp_path, loop, "loop.yaml")), ok=False)
+    assert "loop.yaml:1: metric opens refers to itself through opens → twice → opens" in run.stderr.replace("\n", " ")
+    assert ready("metric", "show", "opens", "--json").json()["kind"] == "count"
+
+
 def test_a_derived_metric_may_name_any_metric_in_a_large_catalogue(ready: Invoke, tmp_path: Path) -> None:
     # more metrics than one page of the catalogue (50): the last one must still be found
     many = "metrics:\n" + "".join(f"  - {{key: m_{i:02d}, name: M{i}, kind: count, event: open}}\n" for i in range(60))

@@ -31,11 +31,12 @@ from grounded.metrics import (
     rollups,
     surveys,
 )
+from grounded.metrics.catalogue import refuse_cycle, spec_of
 from grounded.metrics.compile import compile_spec
 from grounded.metrics.frame import Frame
 from grounded.metrics.kept import Kept
 from grounded.metrics.results import Value
-from grounded.metrics.spec import EVENT_KINDS, Base, Derived, Ratio, Spec, Survey, from_stored
+from grounded.metrics.spec import EVENT_KINDS, Base, Derived, Ratio, Spec, Survey
 from grounded.models import Account, Metric, Workspace
 from grounded.models.enums import EventSourceKind
 
@@ -74,19 +75,6 @@ class Target:
     @property
     def url(self) -> str | None:
         return self.engine if self.engine and "://" in self.engine else None
-
-
-def spec_of(metric: Metric) -> Spec:
-    return from_stored(
-        metric.key,
-        metric.name,
-        metric.kind,
-        metric.definition,
-        description=metric.description,
-        unit=metric.unit,
-        good=metric.good_direction.value,
-        owner=metric.owner,
-    )
 
 
 def open_events(session: Session, workspace: Workspace, target: Target) -> engine.Events:
@@ -187,8 +175,7 @@ def _compute(
     opened: dict[str, engine.Events],
     trail: tuple[str, ...],
 ) -> Computation:
-    if metric.key in trail:
-        raise InvalidInput(f"metric {metric.key} refers to itself through {' → '.join((*trail, metric.key))}")
+    refuse_cycle(metric.key, trail)
     spec = spec_of(metric)
     if spec.kind in EVENT_KINDS:
         events = _events(session, workspace, target, opened)
