@@ -381,6 +381,25 @@ def test_the_json_output_is_json(with_events: Invoke, tmp_path: Path) -> None:
     assert [(v["detail"].get("period"), v["value"]) for v in cohort] == [(None, 50.0), (0, 100.0), (1, 50.0)]
 
 
+def test_a_value_that_is_not_a_finite_number_is_no_value(with_events: Invoke, tmp_path: Path) -> None:
+    text = "key: huge\nname: Huge\nkind: derived\nexpression: weekly_opens * 1e999\nperiod: week\n"
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    with_events("metric", "define", str(_spec(tmp_path, text, "huge.yaml")))
+    run = with_events("metric", "compute", "huge", "--until", "2026-01-19", "--json")
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    body = json.loads(run.stdout, parse_constant=refuse)
+    assert [(v["period_start"], v["value"]) for v in body["values"]] == [("2026-01-05", None), ("2026-01-12", None)]
+    note = "huge is not a finite number for the period(s) starting 2026-01-05, 2026-01-12: kept as no value"
+    assert note in body["notes"]
+    human = with_events("metric", "compute", "huge", "--until", "2026-01-19")
+    assert "is not a finite number" in " ".join(human.stdout.split())
+    kept = with_events("metric", "values", "huge", "--json").json()["items"]
+    assert [v["value"] for v in kept] == [None, None]
+
+
 def test_a_spec_file_that_is_not_utf8(ready: Invoke, tmp_path: Path) -> None:
     path = tmp_path / "latin.yaml"
     # "key: m_a\n" is 9 bytes, "name: Caf" 9 more: the é is byte 18

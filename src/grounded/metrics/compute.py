@@ -9,6 +9,7 @@ computation succeeded: a failure stores nothing.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -221,9 +222,12 @@ def _compute(
                 f"metric {metric.key} is by {spec.period.value} but '{name}' is by {part.spec.period.value}; "
                 "combine metrics of the same period"
             )
-    values = _combine(spec, {name: part.headline() for name, part in parts.items()})
+    values, not_finite = _combine(spec, {name: part.headline() for name, part in parts.items()})
     engines = sorted({part.engine for part in parts.values()})
     notes = sorted({note for part in parts.values() for note in part.notes})
+    if not_finite:
+        starts = ", ".join(day.isoformat() for day in not_finite)
+        notes.append(f"{metric.key} is not a finite number for the period(s) starting {starts}: kept as no value")
     answered = "+".join(sorted({part.answered_from for part in parts.values()}))
     return Computation(
         metric, spec, values, first.since, first.until, "+".join(engines), notes=notes, answered_from=answered
@@ -238,7 +242,9 @@ def _rollup_notes(spec: Spec, source: str, events: engine.Events) -> list[str]:
     return []
 
 
-def _combine(spec: Ratio | Derived, parts: dict[str, list[Value]]) -> list[Value]:
+def _combine(spec: Ratio | Derived, parts: dict[str, list[Value]]) -> tuple[list[Value], list[date]]:
+    """The values, period by period, and the periods whose value is not a finite number
+    (``m * 1e999``): those have no value, since no JSON, engine or database holds infinity."""
     table: dict[tuple[date, tuple[Any, ...]], dict[str, float | None]] = defaultdict(dict)
     shapes: dict[tuple[date, tuple[Any, ...]], Value] = {}
     for name, values in parts.items():
@@ -247,6 +253,7 @@ def _combine(spec: Ratio | Derived, parts: dict[str, list[Value]]) -> list[Value
             table[key][name] = v.value
             shapes.setdefault(key, v)
     out = []
+    not_finite: set[date] = set()
     for key in sorted(table, key=lambda k: (k[0], str(k[1]))):
         known = table[key]
         if isinstance(spec, Ratio):
@@ -255,8 +262,11 @@ def _combine(spec: Ratio | Derived, parts: dict[str, list[Value]]) -> list[Value
         else:
             value = expression.evaluate(spec.expression, known)
         shape = shapes[key]
+        if value is not None and not math.isfinite(value):
+            not_finite.add(shape.period_start)
+            value = None
         out.append(Value(shape.period_start, shape.period_end, value, None, shape.segment))
-    return out
+    return out, sorted(not_finite)
 
 
 def sql(session: Session, workspace: Workspace, ref: str, *, dialect: str, since: date, until: date) -> list[str]:
