@@ -359,6 +359,28 @@ def test_until_before_since_is_refused(with_events: Invoke, tmp_path: Path) -> N
     assert "'yesterday' is not a date" in bad.stderr
 
 
+def test_a_range_too_far_out_is_refused_up_front(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    too_late = "--until 9999-12-31 is too far out: the latest day accepted is 2999-12-31"
+    cases = [
+        (("compute", "weekly_opens", "--until", "9999-12-31"), too_late),
+        (("compute", "weekly_opens", "--until", "9999-12-31", "--no-rollup"), too_late),
+        (("sql", "weekly_opens", "--until", "9999-12-31"), too_late),
+        (("chart", "weekly_opens", "--until", "9999-12-31", "--out", str(tmp_path / "c.svg")), too_late),
+        (
+            ("compute", "open_to_save", "--since", "0001-01-01", "--until", "2026-02-01"),
+            "--since 0001-01-01 is out of range: give a day from 1900-01-01 to 2999-12-31",
+        ),
+    ]
+    for args, message in cases:
+        run = with_events("metric", *args, ok=False)
+        assert run.exit_code == 4, run.stderr
+        assert message in run.stderr.replace("\n", " "), run.stderr
+    assert not (tmp_path / "c.svg").exists()
+    assert with_events("metric", "values", "weekly_opens", "--json").json()["items"] == []
+    assert with_events("metric", "values", "open_to_save", "--json").json()["items"] == []
+
+
 def test_specs_from_a_folder_and_duplicate_keys(ready: Invoke, tmp_path: Path) -> None:
     folder = tmp_path / "metrics"
     folder.mkdir()

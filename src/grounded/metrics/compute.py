@@ -131,6 +131,7 @@ def compute(
     import time
 
     started = time.perf_counter()
+    check_range(since, until)
     metric = catalogue.get(session, workspace, ref)
     target = target or Target()
     opened: dict[str, engine.Events] = {}
@@ -139,6 +140,22 @@ def compute(
     if store:
         catalogue.store_values(session, workspace, computation.metric, computation.values, engine=computation.engine)
     return computation
+
+
+#: The range a metric is computed over lies within these days: periods, windows and an
+#: engine's look-back need room on either side of it, which dates near year 1 or 9999 lack.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
+
+def check_range(since: date | None, until: date | None) -> None:
+    """Refuse, up front, a --since or --until outside [EARLIEST_DAY, LATEST_DAY]."""
+    if since is not None and not EARLIEST_DAY <= since <= LATEST_DAY:
+        raise InvalidInput(f"--since {since} is out of range: give a day from {EARLIEST_DAY} to {LATEST_DAY}")
+    if until is not None and until > LATEST_DAY:
+        raise InvalidInput(f"--until {until} is too far out: the latest day accepted is {LATEST_DAY}")
+    if until is not None and until < EARLIEST_DAY:
+        raise InvalidInput(f"--until {until} is too early: the earliest day accepted is {EARLIEST_DAY}")
 
 
 def _events(session: Session, workspace: Workspace, target: Target, opened: dict[str, engine.Events]) -> engine.Events:
@@ -273,6 +290,7 @@ def sql(session: Session, workspace: Workspace, ref: str, *, dialect: str, since
     """The SQL a metric compiles to for a dialect (compile only: no engine is opened). Kept
     per process by spec, dialect and range: compiling through Ibis takes ~20 ms a time."""
 
+    check_range(since, until)
     metric = catalogue.get(session, workspace, ref)
     spec = spec_of(metric)
     if spec.kind not in EVENT_KINDS:
