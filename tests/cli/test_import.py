@@ -120,6 +120,53 @@ def test_bad_import_commands(ready: Invoke, tmp_path: Path) -> None:
     assert ready("evidence", "list", "--json").json()["total"] == 0
 
 
+MAPPING_FIELDS = "target: evidence\nkind: ticket\nsource: s\nfields:\n  external_id: Id\n  text: Description\n"
+MAPPING_FIELDS += "  occurred_at: Created at\n"
+
+
+def _alias_bomb() -> str:
+    """~1 KB of YAML that nine levels of aliases expand to 9**9 values (a "billion laughs")."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_mapping_that_expands_too_far_or_nests_too_deep_is_refused(ready: Invoke, tmp_path: Path) -> None:
+    path = _export(tmp_path, zendesk_row(1))
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(_alias_bomb() + MAPPING_FIELDS)
+    deep = tmp_path / "deep.yaml"
+    deep.write_text(MAPPING_FIELDS + "description: " + "[" * 3000 + "]" * 3000 + "\n")
+    loop = tmp_path / "loop.yaml"
+    loop.write_text(MAPPING_FIELDS + "description: &d [x, *d]\n")
+    cases = [
+        (bomb, "bomb.yaml: more than 100,000 values once its aliases (*name) are expanded"),
+        (deep, "deep.yaml line 8: nested more than 100 levels deep"),
+        (loop, "loop.yaml line 8: an alias refers to the value that holds it"),
+    ]
+    for mapping, message in cases:
+        run = ready("import", str(path), "--mapping", str(mapping), ok=False)
+        assert run.exit_code == 4, run.stderr
+        assert message in run.stderr.replace("\n", " "), run.stderr
+    assert ready("evidence", "list", "--json").json()["total"] == 0
+    assert ready("import", "runs", "--json").json()["items"] == []
+
+
+def test_a_mapping_key_given_twice_is_refused_naming_both_lines(ready: Invoke, tmp_path: Path) -> None:
+    path = _export(tmp_path, zendesk_row(1))
+    mapping = tmp_path / "twice.yaml"
+    mapping.write_text(MAPPING_FIELDS + "source: t\n")
+    run = ready("import", str(path), "--mapping", str(mapping), ok=False)
+    assert run.exit_code == 4
+    assert "twice.yaml line 8: key 'source' is given twice (lines 3 and 8); keep one" in run.stderr.replace("\n", " ")
+    assert ready("evidence", "list", "--json").json()["total"] == 0
+    nested = tmp_path / "nested.yaml"
+    nested.write_text(MAPPING_FIELDS + "  text: Subject\n")
+    run = ready("import", str(path), "--mapping", str(nested), ok=False)
+    assert "nested.yaml line 8: key 'text' is given twice (lines 6 and 8)" in run.stderr.replace("\n", " ")
+    assert ready("evidence", "list", "--json").json()["total"] == 0
+
+
 def test_quarantined_rows_are_resolved_by_a_later_import_or_by_hand(ready: Invoke, tmp_path: Path) -> None:
     broken = zendesk_row(1) + zendesk_row(2, when="someday") + zendesk_row(3, when="never") + "4,too,few\n"
     first = ready("import", str(_export(tmp_path, broken)), "--preset", "zendesk", "--json").json()

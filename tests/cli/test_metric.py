@@ -147,6 +147,24 @@ def test_chart_files(with_events: Invoke, tmp_path: Path) -> None:
     assert not (tmp_path / "opens.gif").exists()
 
 
+def test_a_chart_that_cannot_be_written_keeps_nothing(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    missing = tmp_path / "no" / "such" / "c.svg"
+    run = with_events("metric", "chart", "weekly_opens", "--out", str(missing), ok=False)
+    assert run.exit_code == 4
+    assert f"cannot write {missing}: the folder {missing.parent} does not exist" in run.stderr.replace("\n", "")
+    assert not (tmp_path / "no").exists()
+    taken = tmp_path / "taken.svg"
+    taken.mkdir()  # a folder where the file should go: found only when writing, after computing
+    run = with_events("metric", "chart", "weekly_opens", "--out", str(taken), ok=False)
+    assert run.exit_code == 4
+    assert f"out: cannot write {taken}:" in run.stderr.replace("\n", "")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("taken")) == ["taken.svg"]
+    assert with_events("metric", "values", "weekly_opens", "--json").json()["items"] == []
+    with_events("metric", "chart", "weekly_opens", "--out", str(tmp_path / "ok.svg"))  # a chart does keep them
+    assert with_events("metric", "values", "weekly_opens", "--json").json()["items"] != []
+
+
 # ---------------------------------------------------------------- bad input
 
 
@@ -166,13 +184,39 @@ def test_chart_files(with_events: Invoke, tmp_path: Path) -> None:
             "key: m_a\nname: A\nkind: funnel\nsteps: [open, save]\nwindow: -3d\n",
             "window must be above zero (got '-3d')",
         ),
+        (
+            "key: m_a\nname: A\nkind: funnel\nsteps: [open, save]\nwindow: 999999999d\n",
+            "spec.yaml line 5: window window must be at most 3650d (ten years) (got '999999999d')",
+        ),
+        (
+            "key: m_a\nname: A\nkind: funnel\nsteps: [open, save]\nwindow: 3651d\n",
+            "line 5: window window must be at most 3650d (ten years) (got '3651d')",
+        ),
+        (
+            "key: m_a\nname: A\nkind: time_to_complete\nstart: open\nfinish: save\nwindow: 522w\n",
+            "line 6: window window must be at most 3650d (ten years) (got '522w')",
+        ),
+        (
+            "key: m_a\nname: A\nkind: funnel\nsteps: [open, save]\nwindow: " + "9" * 5000 + "min\n",
+            "line 5: window window must be at most 3650d (ten years)",
+        ),
         ("key: m_a\nname: A\nkind: retention\nstart: open\nperiods: 4\n", "a retention needs a return event"),
         ("key: m_a\nname: A\nkind: count\nevent: open\ncolour: blue\n", "line 5: colour is not a field of this kind"),
         ("key: m_a\nname: A\nkind: sum\n", "line 3: kind 'sum' is not one of: count, unique"),
+        ("key: m_a\nname: A\nkind: {x: 1}\nevent: open\n", "line 3: kind is a mapping, not one of: count, unique"),
+        ("key: m_a\nname: A\nkind: [count]\nevent: open\n", "line 3: kind is a list, not one of: count, unique"),
         ("key: m_a\nname: A\nkind: count\n", "events is required for this kind"),
         ("key: m_a\nname: A\nkind: count\nevent: open\nwhere: {colour: red}\n", "name an event property as properties"),
         ("key: m_a\nname: A\nkind: derived\nexpression: __import__('os')\n", "only + - * /"),
         ("key: m_a\nname: A\nkind: count\nevent: [open\n", "not valid YAML"),
+        (
+            "key: m_a\nname: A\nkind: count\nevent: open\nperiod: week\nevent: save\n",
+            "spec.yaml line 6: key 'event' is given twice (lines 4 and 6); keep one",
+        ),
+        (
+            "key: m_a\nname: A\nkind: count\nevent: open\nwhere: {a: 1, a: 2}\n",
+            "key 'a' is given twice (both on line 5)",
+        ),
         ("", "the file is empty"),
         ("key: Weekly Opens\nname: A\nkind: count\nevent: open\n", "line 1: key 'Weekly Opens' is not a metric key"),
         ("key: m_a\nname: A\nkind: stickiness\nperiod: day\n", "use period week or month"),
@@ -186,6 +230,21 @@ def test_a_bad_spec_names_the_line_and_the_fix(ready: Invoke, tmp_path: Path, te
     run = ready("metric", "define", str(_spec(tmp_path, text)), ok=False)
     assert run.exit_code == 4
     assert message in run.stderr.replace("\n", " ")
+    assert ready("metric", "list", "--json").json()["total"] == 0
+
+
+def test_a_spec_that_expands_too_far_or_nests_too_deep_is_refused(ready: Invoke, tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    bomb = "\n".join(lines) + "\nkey: m_a\nname: A\nkind: count\nevent: open\n"
+    deep = "key: m_a\nname: A\nkind: count\nevent: open\ndescription: " + "[" * 3000 + "]" * 3000 + "\n"
+    for text, message in [
+        (bomb, "spec.yaml: more than 100,000 values once its aliases (*name) are expanded"),
+        (deep, "spec.yaml line 5: nested more than 100 levels deep"),
+    ]:
+        run = ready("metric", "define", str(_spec(tmp_path, text)), ok=False)
+        assert run.exit_code == 4, run.stderr
+        assert message in run.stderr.replace("\n", " "), run.stderr
     assert ready("metric", "list", "--json").json()["total"] == 0
 
 
@@ -211,6 +270,38 @@ def test_a_derived_metric_naming_an_unknown_metric_is_refused(ready: Invoke, tmp
     text = "key: m_a\nname: A\nkind: derived\nexpression: 100 - nothing_here\n"
     run = ready("metric", "define", str(_spec(tmp_path, text)), ok=False)
     assert "metric 'nothing_here' is not in the catalogue or among the specs given" in run.stderr.replace("\n", " ")
+
+
+def test_a_metric_that_refers_to_itself_is_refused_at_define(ready: Invoke, tmp_path: Path) -> None:
+    base = "key: opens\nname: Opens\nkind: count\nevent: open\n"
+    ready("metric", "define", str(_spec(tmp_path, base, "base.yaml")), "--no-check")
+    pair = (
+        "metrics:\n"
+        "  - {key: ra, name: A, kind: ratio, numerator: rb, denominator: opens}\n"
+        "  - {key: rb, name: B, kind: ratio, numerator: ra, denominator: opens}\n"
+    )
+    cases = [
+        (
+            "key: rs\nname: R\nkind: ratio\nnumerator: rs\ndenominator: opens\n",
+            "self.yaml:1: metric rs refers to itself through rs → rs",
+        ),
+        (pair, "self.yaml:2: metric ra refers to itself through ra → rb → ra"),
+        (
+            "key: ds\nname: D\nkind: derived\nexpression: ds + 1\n",
+            "self.yaml:1: metric ds refers to itself through ds → ds",
+        ),
+    ]
+    for text, message in cases:
+        run = ready("metric", "define", str(_spec(tmp_path, text, "self.yaml")), "--no-check", ok=False)
+        assert run.exit_code == 4, run.stderr
+        assert message in run.stderr.replace("\n", " "), run.stderr
+    assert [m["key"] for m in ready("metric", "list", "--json").json()["items"]] == ["opens"]
+    # through the catalogue: twice is defined on opens; redefining opens on twice closes a loop
+    ready("metric", "define", str(_spec(tmp_path, "key: twice\nname: T\nkind: derived\nexpression: 2 * opens\n")))
+    loop = "key: opens\nname: Opens\nkind: derived\nexpression: twice / 2\n"
+    run = ready("metric", "define", str(_spec(tmp_path, loop, "loop.yaml")), ok=False)
+    assert "loop.yaml:1: metric opens refers to itself through opens → twice → opens" in run.stderr.replace("\n", " ")
+    assert ready("metric", "show", "opens", "--json").json()["kind"] == "count"
 
 
 def test_a_derived_metric_may_name_any_metric_in_a_large_catalogue(ready: Invoke, tmp_path: Path) -> None:
@@ -268,6 +359,28 @@ def test_until_before_since_is_refused(with_events: Invoke, tmp_path: Path) -> N
     assert "'yesterday' is not a date" in bad.stderr
 
 
+def test_a_range_too_far_out_is_refused_up_front(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    too_late = "--until 9999-12-31 is too far out: the latest day accepted is 2999-12-31"
+    cases = [
+        (("compute", "weekly_opens", "--until", "9999-12-31"), too_late),
+        (("compute", "weekly_opens", "--until", "9999-12-31", "--no-rollup"), too_late),
+        (("sql", "weekly_opens", "--until", "9999-12-31"), too_late),
+        (("chart", "weekly_opens", "--until", "9999-12-31", "--out", str(tmp_path / "c.svg")), too_late),
+        (
+            ("compute", "open_to_save", "--since", "0001-01-01", "--until", "2026-02-01"),
+            "--since 0001-01-01 is out of range: give a day from 1900-01-01 to 2999-12-31",
+        ),
+    ]
+    for args, message in cases:
+        run = with_events("metric", *args, ok=False)
+        assert run.exit_code == 4, run.stderr
+        assert message in run.stderr.replace("\n", " "), run.stderr
+    assert not (tmp_path / "c.svg").exists()
+    assert with_events("metric", "values", "weekly_opens", "--json").json()["items"] == []
+    assert with_events("metric", "values", "open_to_save", "--json").json()["items"] == []
+
+
 def test_specs_from_a_folder_and_duplicate_keys(ready: Invoke, tmp_path: Path) -> None:
     folder = tmp_path / "metrics"
     folder.mkdir()
@@ -288,6 +401,25 @@ def test_the_json_output_is_json(with_events: Invoke, tmp_path: Path) -> None:
     cohort = [v for v in body["values"] if v["period_start"] == "2026-01-05"]
     # u1 and u2 start in week 1; u1 is back in week 2: 50 %. Week 2 has passed by 01-19.
     assert [(v["detail"].get("period"), v["value"]) for v in cohort] == [(None, 50.0), (0, 100.0), (1, 50.0)]
+
+
+def test_a_value_that_is_not_a_finite_number_is_no_value(with_events: Invoke, tmp_path: Path) -> None:
+    text = "key: huge\nname: Huge\nkind: derived\nexpression: weekly_opens * 1e999\nperiod: week\n"
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    with_events("metric", "define", str(_spec(tmp_path, text, "huge.yaml")))
+    run = with_events("metric", "compute", "huge", "--until", "2026-01-19", "--json")
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    body = json.loads(run.stdout, parse_constant=refuse)
+    assert [(v["period_start"], v["value"]) for v in body["values"]] == [("2026-01-05", None), ("2026-01-12", None)]
+    note = "huge is not a finite number for the period(s) starting 2026-01-05, 2026-01-12: kept as no value"
+    assert note in body["notes"]
+    human = with_events("metric", "compute", "huge", "--until", "2026-01-19")
+    assert "is not a finite number" in " ".join(human.stdout.split())
+    kept = with_events("metric", "values", "huge", "--json").json()["items"]
+    assert [v["value"] for v in kept] == [None, None]
 
 
 def test_a_spec_file_that_is_not_utf8(ready: Invoke, tmp_path: Path) -> None:

@@ -107,7 +107,7 @@ def test_a_metrics_sql_is_compiled_afresh_when_its_definition_changes(session: S
     metric = make_metric(session, workspace, actor, key="weekly_exports", definition={"event": "export_csv"})
     since, until = date(2026, 1, 1), date(2026, 4, 1)
     first = compute.sql(session, workspace, metric.key, dialect="duckdb", since=since, until=until)
-    fresh = compute.compile_sql(compute.spec_of(metric), compute.abstract_frame("duckdb", since, until), "duckdb")
+    fresh = compute.compile_sql(catalogue.spec_of(metric), compute.abstract_frame("duckdb", since, until), "duckdb")
     assert first == fresh
     assert "export_csv" in first[0]
     assert compute.sql(session, workspace, metric.key, dialect="duckdb", since=since, until=until) == first

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from grounded.metrics import catalogue, charts, compute
+from grounded.metrics import catalogue, charts
 from grounded.metrics.schemas import MetricUpdate, MetricValueCreate
 from grounded.models.enums import Role
 from grounded.web.views.metrics import _value
@@ -42,7 +42,7 @@ def _fresh(world: World, key: str) -> str:
     with Session(world.engine) as session:
         metric = catalogue.get(session, workspaces.get(session, world.slug), key)
         values = [_value(v) for v in catalogue.values(session, metric, version=metric.version)]
-        text = charts.svg(charts.draw(compute.spec_of(metric), values))
+        text = charts.svg(charts.draw(catalogue.spec_of(metric), values))
     return text[text.find("<svg") :].rstrip()
 
 

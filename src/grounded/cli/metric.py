@@ -348,11 +348,14 @@ def chart(
 
     if out.suffix.lower() not in charts.FORMATS:
         raise InvalidInput(f"{out}: write a chart as .svg or .png", field="out")
+    if not out.parent.is_dir():  # before computing: say so at once
+        raise InvalidInput(f"cannot write {out}: the folder {out.parent} does not exist", field="out")
     start, end = parse.day(since, option="since"), parse.day(until, option="until")
     with in_workspace() as (session, workspace, _):
         target = _target(engine, table_name, source, workspace=workspace, rollup=True)
         result = compute.compute(session, workspace, key, since=start, until=end, target=target)
-    charts.save(charts.draw(result.spec, result.values), out)
+        # inside the session: a chart that cannot be written keeps none of the values computed
+        charts.save(charts.draw(result.spec, result.values), out)
     done(f"Wrote {out} ({result.spec.kind.value}, {result.since} to {result.until}).")
 
 

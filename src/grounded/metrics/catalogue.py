@@ -15,7 +15,7 @@ from grounded.core.actor import Actor
 from grounded.core.pagination import Page, PageParams
 from grounded.errors import Conflict, InvalidInput
 from grounded.metrics.schemas import MetricCreate, MetricUpdate, MetricValueCreate
-from grounded.metrics.spec import Spec
+from grounded.metrics.spec import Spec, from_stored
 from grounded.models import Metric, MetricValue, MetricVersion, Workspace
 from grounded.models.enums import MetricKind
 
@@ -146,12 +146,62 @@ def define_all(
     """Define several specs (each with where it came from, ``file:line``). A ratio or derived
     metric may name metrics among them or already in the catalogue; any other name is
     refused before anything is written."""
-    given = {spec.key for spec, _ in specs}
+    given = {spec.key: spec for spec, _ in specs}
     for spec, where in specs:
         for name in sorted(spec.metrics_named()):
             if name not in given and find(session, workspace, name) is None:
                 raise InvalidInput(f"{where}: metric '{name}' is not in the catalogue or among the specs given")
+    checked: set[str] = set()
+    for spec, where in specs:
+        try:
+            _no_cycle(session, workspace, spec.key, given, trail=(), checked=checked)
+        except InvalidInput as error:
+            raise InvalidInput(f"{where}: {error}") from None
     return [define(session, workspace, spec, actor=actor) for spec, _ in specs]
+
+
+def _no_cycle(
+    session: Session,
+    workspace: Workspace,
+    key: str,
+    given: dict[str, Spec],
+    *,
+    trail: tuple[str, ...],
+    checked: set[str],
+) -> None:
+    """Follow the metrics ``key`` is computed from (a spec given wins over the catalogue's
+    entry) and refuse, as compute would, one that leads back to itself."""
+    refuse_cycle(key, trail)
+    if key in checked:
+        return
+    if key in given:
+        names = given[key].metrics_named()
+    else:
+        metric = find(session, workspace, key)
+        names = spec_of(metric).metrics_named() if metric is not None else set()
+    for name in sorted(names):
+        _no_cycle(session, workspace, name, given, trail=(*trail, key), checked=checked)
+    checked.add(key)
+
+
+def refuse_cycle(key: str, trail: tuple[str, ...]) -> None:
+    """InvalidInput if metric ``key`` is already on ``trail``, the metrics being computed
+    (or checked) on the way to it: a ratio or derived metric that refers to itself."""
+    if key in trail:
+        raise InvalidInput(f"metric {key} refers to itself through {' → '.join((*trail, key))}")
+
+
+def spec_of(metric: Metric) -> Spec:
+    return from_stored(
+        metric.key,
+        metric.name,
+        metric.kind,
+        metric.definition,
+        description=metric.description,
+        unit=metric.unit,
+        good=metric.good_direction.value,
+        owner=metric.owner,
+    )
 
 
 def store_values(

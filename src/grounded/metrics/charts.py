@@ -175,6 +175,8 @@ def save(figure: Any, path: Path) -> Path:
     try:
         figure.savefig(temporary, format=fmt, transparent=True)
         temporary.replace(path)
+    except OSError as error:
+        raise InvalidInput(f"cannot write {path}: {error.strerror or error}", field="out") from error
     finally:
         temporary.unlink(missing_ok=True)
     return path

@@ -9,6 +9,7 @@ computation succeeded: a failure stores nothing.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -31,11 +32,12 @@ from grounded.metrics import (
     rollups,
     surveys,
 )
+from grounded.metrics.catalogue import refuse_cycle, spec_of
 from grounded.metrics.compile import compile_spec
 from grounded.metrics.frame import Frame
 from grounded.metrics.kept import Kept
 from grounded.metrics.results import Value
-from grounded.metrics.spec import EVENT_KINDS, Base, Derived, Ratio, Spec, Survey, from_stored
+from grounded.metrics.spec import EVENT_KINDS, Base, Derived, Ratio, Spec, Survey
 from grounded.models import Account, Metric, Workspace
 from grounded.models.enums import EventSourceKind
 
@@ -74,19 +76,6 @@ class Target:
     @property
     def url(self) -> str | None:
         return self.engine if self.engine and "://" in self.engine else None
-
-
-def spec_of(metric: Metric) -> Spec:
-    return from_stored(
-        metric.key,
-        metric.name,
-        metric.kind,
-        metric.definition,
-        description=metric.description,
-        unit=metric.unit,
-        good=metric.good_direction.value,
-        owner=metric.owner,
-    )
 
 
 def open_events(session: Session, workspace: Workspace, target: Target) -> engine.Events:
@@ -142,6 +131,7 @@ def compute(
     import time
 
     started = time.perf_counter()
+    check_range(since, until)
     metric = catalogue.get(session, workspace, ref)
     target = target or Target()
     opened: dict[str, engine.Events] = {}
@@ -150,6 +140,22 @@ def compute(
     if store:
         catalogue.store_values(session, workspace, computation.metric, computation.values, engine=computation.engine)
     return computation
+
+
+#: The range a metric is computed over lies within these days: periods, windows and an
+#: engine's look-back need room on either side of it, which dates near year 1 or 9999 lack.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
+
+def check_range(since: date | None, until: date | None) -> None:
+    """Refuse, up front, a --since or --until outside [EARLIEST_DAY, LATEST_DAY]."""
+    if since is not None and not EARLIEST_DAY <= since <= LATEST_DAY:
+        raise InvalidInput(f"--since {since} is out of range: give a day from {EARLIEST_DAY} to {LATEST_DAY}")
+    if until is not None and until > LATEST_DAY:
+        raise InvalidInput(f"--until {until} is too far out: the latest day accepted is {LATEST_DAY}")
+    if until is not None and until < EARLIEST_DAY:
+        raise InvalidInput(f"--until {until} is too early: the earliest day accepted is {EARLIEST_DAY}")
 
 
 def _events(session: Session, workspace: Workspace, target: Target, opened: dict[str, engine.Events]) -> engine.Events:
@@ -187,8 +193,7 @@ def _compute(
     opened: dict[str, engine.Events],
     trail: tuple[str, ...],
 ) -> Computation:
-    if metric.key in trail:
-        raise InvalidInput(f"metric {metric.key} refers to itself through {' → '.join((*trail, metric.key))}")
+    refuse_cycle(metric.key, trail)
     spec = spec_of(metric)
     if spec.kind in EVENT_KINDS:
         events = _events(session, workspace, target, opened)
@@ -234,9 +239,12 @@ def _compute(
                 f"metric {metric.key} is by {spec.period.value} but '{name}' is by {part.spec.period.value}; "
                 "combine metrics of the same period"
             )
-    values = _combine(spec, {name: part.headline() for name, part in parts.items()})
+    values, not_finite = _combine(spec, {name: part.headline() for name, part in parts.items()})
     engines = sorted({part.engine for part in parts.values()})
     notes = sorted({note for part in parts.values() for note in part.notes})
+    if not_finite:
+        starts = ", ".join(day.isoformat() for day in not_finite)
+        notes.append(f"{metric.key} is not a finite number for the period(s) starting {starts}: kept as no value")
     answered = "+".join(sorted({part.answered_from for part in parts.values()}))
     return Computation(
         metric, spec, values, first.since, first.until, "+".join(engines), notes=notes, answered_from=answered
@@ -251,7 +259,9 @@ def _rollup_notes(spec: Spec, source: str, events: engine.Events) -> list[str]:
     return []
 
 
-def _combine(spec: Ratio | Derived, parts: dict[str, list[Value]]) -> list[Value]:
+def _combine(spec: Ratio | Derived, parts: dict[str, list[Value]]) -> tuple[list[Value], list[date]]:
+    """The values, period by period, and the periods whose value is not a finite number
+    (``m * 1e999``): those have no value, since no JSON, engine or database holds infinity."""
     table: dict[tuple[date, tuple[Any, ...]], dict[str, float | None]] = defaultdict(dict)
     shapes: dict[tuple[date, tuple[Any, ...]], Value] = {}
     for name, values in parts.items():
@@ -260,6 +270,7 @@ def _combine(spec: Ratio | Derived, parts: dict[str, list[Value]]) -> list[Value
             table[key][name] = v.value
             shapes.setdefault(key, v)
     out = []
+    not_finite: set[date] = set()
     for key in sorted(table, key=lambda k: (k[0], str(k[1]))):
         known = table[key]
         if isinstance(spec, Ratio):
@@ -268,14 +279,18 @@ def _combine(spec: Ratio | Derived, parts: dict[str, list[Value]]) -> list[Value
         else:
             value = expression.evaluate(spec.expression, known)
         shape = shapes[key]
+        if value is not None and not math.isfinite(value):
+            not_finite.add(shape.period_start)
+            value = None
         out.append(Value(shape.period_start, shape.period_end, value, None, shape.segment))
-    return out
+    return out, sorted(not_finite)
 
 
 def sql(session: Session, workspace: Workspace, ref: str, *, dialect: str, since: date, until: date) -> list[str]:
     """The SQL a metric compiles to for a dialect (compile only: no engine is opened). Kept
     per process by spec, dialect and range: compiling through Ibis takes ~20 ms a time."""
 
+    check_range(since, until)
     metric = catalogue.get(session, workspace, ref)
     spec = spec_of(metric)
     if spec.kind not in EVENT_KINDS:

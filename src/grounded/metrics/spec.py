@@ -77,14 +77,25 @@ class Actor(StrEnum):
         return "user_id" if self is Actor.USER else "account_id"
 
 
+MAX_WINDOW_DAYS = 3650
+"""The longest window (a funnel's, a time to complete's): ten years, far more than any
+product question needs, and well inside what every engine's intervals hold."""
+
+
 def seconds(text: str, *, field: str) -> int:
-    """A window such as ``7d``, ``36h``, ``90min`` or ``2w``, in seconds; above zero."""
+    """A window such as ``7d``, ``36h``, ``90min`` or ``2w``, in seconds; above zero and at
+    most ``MAX_WINDOW_DAYS`` days. Every duration field of a spec is read through here."""
     match = DURATION.match(str(text))
     if match is None:
         raise ValueError(f"{field} '{text}' is not a duration; write a number and a unit: 30min, 36h, 7d or 2w")
-    amount = int(match.group(1)) * _UNIT[match.group(2)]
+    number = match.group(1)
+    if len(number.lstrip("-")) > 15:  # far past the limit either way (and int() refuses 4,300 digits)
+        number = ("-" if number.startswith("-") else "") + "9" * 15
+    amount = int(number) * _UNIT[match.group(2)]
     if amount <= 0:
         raise ValueError(f"{field} must be above zero (got '{text}')")
+    if amount > MAX_WINDOW_DAYS * 86400:
+        raise ValueError(f"{field} must be at most {MAX_WINDOW_DAYS}d (ten years) (got '{text}')")
     return amount
 
 
@@ -553,9 +564,12 @@ def parse(
         )
     if "kind" not in data:
         raise InvalidInput(f"{_where(name, lines, at)}: the spec has no kind; give one of: {_kinds()}")
-    if data["kind"] not in {kind.value for kind in MetricKind}:
-        path = (*at, "kind")
-        raise InvalidInput(f"{_where(name, lines, path)}: kind '{data['kind']}' is not one of: {_kinds()}")
+    given = data["kind"]
+    if isinstance(given, (dict, list)):  # unhashable: the set test below would raise TypeError
+        shape = "a list" if isinstance(given, list) else "a mapping"
+        raise InvalidInput(f"{_where(name, lines, (*at, 'kind'))}: kind is {shape}, not one of: {_kinds()}")
+    if given not in {kind.value for kind in MetricKind}:
+        raise InvalidInput(f"{_where(name, lines, (*at, 'kind'))}: kind '{given}' is not one of: {_kinds()}")
     try:
         return _ADAPTER.validate_python(data)
     except ValidationError as error:

@@ -97,7 +97,7 @@ def _value(row: Any) -> Value:
 def _chart(metric: Any, values: list[Value]) -> str | None:
     from grounded.metrics import charts
 
-    svg = charts.page_svg(compute.spec_of(metric), values)
+    svg = charts.page_svg(catalogue.spec_of(metric), values)
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else None
 
