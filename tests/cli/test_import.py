@@ -78,11 +78,18 @@ def test_bad_import_commands(ready: Invoke, tmp_path: Path) -> None:
     )
     spelled_format = tmp_path / "spelled.yaml"
     spelled_format.write_text(bad_format.read_text().replace("'%Q'", "dd/mm/yyyy"))
+    control = tmp_path / "control.yaml"
+    control.write_text("target: evidence\nsource: x\u0087y\n")
     cut = tmp_path / "cut.parquet"
     cut.write_bytes(b"PAR1" + b"\0" * 100)  # a header and no footer
     stub = tmp_path / "stub.parquet"
     stub.write_bytes(b"PAR1")
     cases = [
+        (
+            ("import", str(path), "--mapping", str(control)),
+            4,
+            "control.yaml: not valid YAML (the character U+0087 at character 27 is not allowed; remove it)",
+        ),
         (("import", str(cut), "--preset", "zendesk"), 4, "cut.parquet is not a readable Parquet file"),
         (("import", str(stub), "--preset", "zendesk"), 4, "stub.parquet is not a readable Parquet file"),
         (("import", str(path), "--preset", "zendesk", "--encoding", "klingon"), 4, "unknown encoding 'klingon'"),

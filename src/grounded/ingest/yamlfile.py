@@ -47,17 +47,17 @@ class _Loader(yaml.SafeLoader):
 
 def load(text: str, *, name: str) -> tuple[Any, dict[tuple[str, ...], int]]:
     """The parsed document and, for every key path, the (1-based) line it is on."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # its reader checks the characters at once
+    except yaml.YAMLError as error:
+        raise _not_yaml(error, name) from error
     try:
         node = loader.get_single_node()
         if node is not None:
             _check(node, name=name)
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise InvalidInput(f"{name}{where}: not valid YAML ({problem})") from error
+        raise _not_yaml(error, name) from error
     except _TooDeep as error:
         raise InvalidInput(
             f"{name} line {error.line}: nested more than {MAX_DEPTH} levels deep; a spec or mapping needs far fewer"
@@ -70,6 +70,19 @@ def load(text: str, *, name: str) -> tuple[Any, dict[tuple[str, ...], int]]:
     if node is not None:
         _walk(node, (), lines)
     return data, lines
+
+
+def _not_yaml(error: yaml.YAMLError, name: str) -> InvalidInput:
+    if isinstance(error, yaml.reader.ReaderError):  # a control character YAML does not allow
+        character = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "?")
+        return InvalidInput(
+            f"{name}: not valid YAML (the character U+{character:04X} at character {error.position + 1} is not "
+            "allowed; remove it)"
+        )
+    mark = getattr(error, "problem_mark", None)
+    where = f" line {mark.line + 1}" if mark else ""
+    problem = getattr(error, "problem", None) or str(error)
+    return InvalidInput(f"{name}{where}: not valid YAML ({problem})")
 
 
 def _check(root: yaml.Node, *, name: str) -> None:
