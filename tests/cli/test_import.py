@@ -117,6 +117,7 @@ def test_bad_import_commands(ready: Invoke, tmp_path: Path) -> None:
         (("import", str(path), "--mapping", str(broken_yaml)), 4, "broken.yaml line 2: not valid YAML"),
         (("import", str(tmp_path / "missing.csv"), "--preset", "zendesk"), 4, "does not exist"),
         (("import", "errors", "SRC-9"), 3, "source SRC-9 not found"),
+        (("evidence", "list", "--offset", str(2**64)), 4, "offset: must be at most 1,000,000,000, got 1844"),
         (("import", "resolve", "SRC-9", "--all"), 3, "source SRC-9 not found"),
     ]
     for args, code, message in cases:

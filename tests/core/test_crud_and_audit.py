@@ -45,10 +45,13 @@ def test_list_pages_and_counts(session: Session) -> None:
     assert page.has_more
 
 
-@pytest.mark.parametrize(("limit", "offset"), [(0, 0), (1001, 0), (10, -1)])
-def test_bad_paging_is_refused(limit: int, offset: int) -> None:
-    with pytest.raises(InvalidInput):
+@pytest.mark.parametrize(
+    ("limit", "offset", "field"), [(0, 0, "limit"), (1001, 0, "limit"), (10, -1, "offset"), (10, 2**63, "offset")]
+)
+def test_bad_paging_is_refused(limit: int, offset: int, field: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
         PageParams(limit=limit, offset=offset)
+    assert refused.value.field == field
 
 
 def test_every_change_writes_an_audit_event_with_before_and_after(session: Session) -> None:

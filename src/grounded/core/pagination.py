@@ -10,6 +10,8 @@ from grounded.errors import InvalidInput
 
 T = TypeVar("T")
 MAX_LIMIT = 1000
+#: Beyond any list grounded holds (a bigger number overflows the databases' integers).
+MAX_OFFSET = 10**9
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class PageParams:
             raise InvalidInput(f"must be between 1 and {MAX_LIMIT}, got {self.limit}", field="limit")
         if self.offset < 0:
             raise InvalidInput(f"must not be negative, got {self.offset}", field="offset")
+        if self.offset > MAX_OFFSET:  # a database integer holds no more (SQLite and PostgreSQL: 64 bits)
+            raise InvalidInput(f"must be at most {MAX_OFFSET:,}, got {self.offset}", field="offset")
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
-from grounded.core.pagination import MAX_LIMIT, PageParams
+from grounded.core.pagination import MAX_LIMIT, MAX_OFFSET, PageParams
 from grounded.web.errors import PROBLEM_JSON
-
-#: The largest ``offset`` accepted (a larger one is refused, not clamped).
-MAX_OFFSET = 10**9
 
 
 async def page_params(
