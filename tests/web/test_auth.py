@@ -99,6 +99,19 @@ def test_signing_out_ends_the_session(app: FastAPI, world: World) -> None:
     assert replay.get(f"/w/{world.slug}/").status_code == 303  # the old cookie opens nothing
 
 
+def test_a_token_expiry_without_a_zone_is_utc_and_one_in_the_past_is_refused(app: FastAPI, world: World) -> None:
+    api = client(app)
+    admin = {"Authorization": f"Bearer {world.tokens[Role.ADMIN]}"}
+    url = f"/api/v1/w/{world.slug}/tokens"
+    for given in ("2030-01-01", "2030-01-01T00:00:00", "2030-01-01T01:00:00+01:00"):
+        made = api.post(url, json={"name": f"until {given}", "role": "viewer", "expires_at": given}, headers=admin)
+        assert made.status_code == 201, made.text
+        assert made.json()["token"]["expires_at"].startswith("2030-01-01T00:00:00"), made.json()
+    past = api.post(url, json={"name": "late", "role": "viewer", "expires_at": "2020-01-01"}, headers=admin)
+    assert past.status_code == 422
+    assert past.json()["errors"][0]["field"].endswith("expires_at")
+
+
 def test_a_session_opens_only_its_own_workspace(app: FastAPI, world: World) -> None:
     other = build_world(world.engine)
     browser = sign_in(app, world.emails[Role.ADMIN])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -81,3 +82,15 @@ def invalid_from(error: ValidationError) -> InvalidInput:
     if len(error.errors()) > 1:
         message += f" (and {len(error.errors()) - 1} more problem(s))"
     return InvalidInput(message, field=field)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Naive datetimes are taken to be UTC; aware ones are converted to UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("is outside the range of dates grounded can store") from error

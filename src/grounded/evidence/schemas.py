@@ -1,28 +1,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import Field, field_validator
 
-from grounded.core.validation import ReadSchema, Schema
+from grounded.core.validation import ReadSchema, Schema, as_utc
 from grounded.models.enums import EvidenceKind, EvidenceMode
 from grounded.problem.schemas import LinkedProblem
 
 MAX_TEXT = 1_000_000
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """Naive datetimes are taken to be UTC; aware ones are converted to UTC."""
-    if value is None:
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        return value.replace(tzinfo=UTC)
-    try:
-        return value.astimezone(UTC)
-    except OverflowError as error:
-        raise ValueError("is outside the range of dates grounded can store") from error
 
 
 class EvidenceCreate(Schema):

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from grounded.core.validation import ReadSchema, Schema
+from grounded.core.validation import ReadSchema, Schema, as_utc
 from grounded.models.enums import Role
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -72,7 +72,10 @@ class MemberRead(ReadSchema):
 class ApiTokenCreate(Schema):
     name: str = Field(min_length=1, max_length=200)
     role: Role = Role.VIEWER
+    #: A time without a zone (or a bare date) is UTC.
     expires_at: datetime | None = None
+
+    _utc = field_validator("expires_at")(as_utc)
 
 
 class ApiTokenRead(ReadSchema):
