@@ -73,7 +73,7 @@ def import_workspace(
         raise InvalidInput("a new name is for a copy: give --slug as well", field="name")
     _refuse_existing(session, workspace, copying=slug is not None)
     ids.update(_users(session, document.get("users") or [], copying=slug is not None))
-    session.execute(sa.insert(ws_table), [_remap(ws_table, workspace, ids)])
+    session.execute(sa.insert(ws_table), [_remap(ws_table, workspace, ids, _as_text(ids))])
     for table in workspace_tables():
         if slug is not None and table.name in NOT_COPIED:
             continue
@@ -84,7 +84,8 @@ def import_workspace(
         _check_scope(table, decoded, workspace_id=workspace["id"])
         if slug is not None:
             _fresh_ids(table, decoded, ids)
-        _insert(session, table, [_remap(table, row, ids) for row in decoded])
+        text_ids = _as_text(ids)  # once a table: a copy of the demo names 11,000 ids
+        _insert(session, table, [_remap(table, row, ids, text_ids) for row in decoded])
     session.flush()
     found = session.get(Workspace, ids.get(workspace["id"], workspace["id"]))
     assert found is not None
@@ -181,10 +182,13 @@ def _fresh_ids(table: sa.Table, rows: list[dict[str, Any]], ids: IdMap) -> None:
         ids[row["id"]] = uuid7()
 
 
-def _remap(table: sa.Table, row: dict[str, Any], ids: IdMap) -> dict[str, Any]:
+def _as_text(ids: IdMap) -> dict[str, str]:
+    return {str(old): str(new) for old, new in ids.items()}
+
+
+def _remap(table: sa.Table, row: dict[str, Any], ids: IdMap, text_ids: Mapping[str, str]) -> dict[str, Any]:
     if not ids:
         return row
-    text_ids = {str(old): str(new) for old, new in ids.items()}
     out = {}
     for key, value in row.items():
         column_type = table.c[key].type
