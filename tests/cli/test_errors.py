@@ -69,6 +69,9 @@ def test_no_workspace_selected(cli: Invoke) -> None:
         (("bet", "new", "A bet", "--effort", "soon"), 4, "effort: 'soon' is not weeks"),
         (("search", "!!!"), 4, "query: needs at least one word"),
         (("import-workspace", "missing.json"), 4, "missing.json does not exist"),
+        (("import-workspace", "."), 4, "file: . is a folder: give a workspace export"),
+        (("import-workspace", "/dev/null"), 4, "file: /dev/null is not a regular file"),
+        (("problem", "list", "--offset", "9223372036854775808"), 4, "offset: must be at most 1,000,000,000"),
     ],
 )
 def test_bad_values_get_one_line_and_a_code(ready: Invoke, args: tuple[str, ...], code: int, message: str) -> None:
@@ -131,3 +134,22 @@ def test_a_mistyped_command_gets_a_suggestion(cli: Invoke) -> None:
     run = cli("problme", "list", ok=False)
     assert run.exit_code == 2
     assert "Did you mean 'problem'?" in run.stderr
+
+
+def test_json_files_nested_too_deep_or_holding_too_long_a_number_are_refused(ready: Invoke, tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    long_number = tmp_path / "long.json"
+    long_number.write_text('{"title": "A bet", "reach": ' + "9" * 5000 + "}")
+    cases = [
+        (("bet", "new", "Deep bet", "--file", str(deep)), "deep.json cannot be read: it is nested too deeply"),
+        (("bet", "new", "Long bet", "--file", str(long_number)), "long.json cannot be read: Exceeds the limit"),
+        (("import-workspace", str(deep)), "deep.json is nested too deeply to be a grounded workspace export"),
+        (("import-workspace", str(long_number)), "long.json cannot be read (Exceeds the limit"),
+    ]
+    for args, message in cases:
+        run = ready(*args, ok=False)
+        assert run.exit_code == 4, (args, run.stderr)
+        assert message in run.stderr, (args, run.stderr)
+        assert len(run.stderr.strip().splitlines()) == 1
+    assert ready("bet", "list", "--json").json()["total"] == 0

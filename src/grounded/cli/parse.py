@@ -57,6 +57,8 @@ def json_file(path: Path | None, *, option: str) -> dict[str, Any]:
         raise InvalidInput(f"{path} does not exist", field=option) from error
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InvalidInput(f"{path} is not a JSON file ({error})", field=option) from error
+    except (RecursionError, ValueError) as error:  # well-formed, but too deep or a number too long
+        raise InvalidInput(f"{path} cannot be read: {_too_much(error)}", field=option) from None
     except OSError as error:
         raise InvalidInput(f"cannot read {path}: {error.strerror or error}", field=option) from error
     if not isinstance(data, dict):
@@ -71,9 +73,17 @@ def json_text(text: str | None, *, option: str) -> dict[str, Any] | None:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise InvalidInput(f"not JSON ({error.msg} at column {error.colno})", field=option) from error
+    except (RecursionError, ValueError) as error:
+        raise InvalidInput(f"cannot be read: {_too_much(error)}", field=option) from None
     if not isinstance(data, dict):
         raise InvalidInput("must be a JSON object", field=option)
     return data
+
+
+def _too_much(error: BaseException) -> str:
+    if isinstance(error, RecursionError):
+        return "it is nested too deeply (arrays or objects inside each other, hundreds of levels down)"
+    return str(error)
 
 
 def given(**values: Any) -> dict[str, Any]:

@@ -64,7 +64,8 @@ def import_workspace_command(
     Example: grounded --database postgresql://localhost/grounded import-workspace backup.json
     """
     if str(file) != "-" and not file.is_file():
-        raise InvalidInput(f"{file} does not exist", field="file")
+        what = "is a folder" if file.is_dir() else "is not a regular file" if file.exists() else "does not exist"
+        raise InvalidInput(f"{file} {what}: give a workspace export (grounded export -o FILE)", field="file")
     current = state()
     with current.session() as session:
         if str(file) == "-":

@@ -41,6 +41,12 @@ def load(handle: TextIO, *, name: str) -> dict[str, Any]:
         raise ImportRejected(f"{name} is not JSON (line {error.lineno}, column {error.colno}: {error.msg})") from error
     except UnicodeDecodeError as error:
         raise ImportRejected(f"{name} is not UTF-8 text ({error.reason} at byte {error.start})") from error
+    except RecursionError:
+        raise ImportRejected(f"{name} is nested too deeply to be a grounded workspace export") from None
+    except ValueError as error:  # well-formed JSON Python cannot hold: a number of thousands of digits
+        raise ImportRejected(f"{name} cannot be read ({error})") from None
+    except OSError as error:
+        raise ImportRejected(f"cannot read {name}: {error.strerror or error}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ImportRejected(f'{name} is not a grounded workspace export (no "format": "{FORMAT}")')
     if document.get("format_version") != FORMAT_VERSION:
