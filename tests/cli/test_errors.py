@@ -53,6 +53,18 @@ def test_no_workspace_selected(cli: Invoke) -> None:
     assert "workspace 'third' does not exist" in run.stderr
 
 
+def test_a_file_that_is_not_a_database_or_a_folder_that_cannot_be_made(cli: Invoke, tmp_path: Path) -> None:
+    not_a_database = tmp_path / "notes.db"
+    not_a_database.write_text("not a database\n")
+    run = cli("problem", "list", url=f"sqlite:///{not_a_database}", ok=False)
+    assert run.exit_code == 7
+    assert f"cannot connect to sqlite:///{not_a_database}: file is not a database" in run.stderr
+    assert not_a_database.read_text() == "not a database\n"
+    run = cli("problem", "list", url="sqlite:////proc/no-such-process/grounded.db", ok=False)
+    assert run.exit_code == 4
+    assert "cannot keep a database at /proc/no-such-process/grounded.db: its folder cannot be made" in run.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
@@ -70,6 +82,7 @@ def test_no_workspace_selected(cli: Invoke) -> None:
         (("search", "!!!"), 4, "query: needs at least one word"),
         (("import-workspace", "missing.json"), 4, "missing.json does not exist"),
         (("import-workspace", "."), 4, "file: . is a folder: give a workspace export"),
+        (("export", "-o", ""), 4, "output: needs a file name, such as backup.json"),
         (("import-workspace", "/dev/null"), 4, "file: /dev/null is not a regular file"),
         (("problem", "list", "--offset", "9223372036854775808"), 4, "offset: must be at most 1,000,000,000"),
     ],

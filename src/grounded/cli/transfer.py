@@ -38,6 +38,8 @@ def export(
         if output is not None and str(output) == "-":
             export_workspace(session, workspace, sys.stdout, credentials=credentials)
             return
+        if output is not None and not output.name:  # '' or '.': no file named
+            raise InvalidInput("needs a file name, such as backup.json", field="output")
         path = output or Path(f"{workspace.slug}.grounded.json")
         temporary = path.with_name(path.name + ".part")
         try:

@@ -80,7 +80,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InvalidInput(
+                f"cannot keep a database at {path}: its folder cannot be made ({error.strerror or error}); "
+                "check --database or GROUNDED_DATABASE_URL",
+                field="database",
+            ) from None
     engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
 
     @event.listens_for(engine, "connect")

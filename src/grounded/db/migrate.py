@@ -91,7 +91,7 @@ def ensure_ready(engine: Engine) -> None:
         raise DatabaseNotReady(f"no grounded database at {path}; create one with: grounded init")
     try:
         current = current_revision(engine)
-    except exc.OperationalError as error:
+    except exc.DatabaseError as error:  # cannot connect, or a file that is not a database
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         raise DatabaseNotReady(
             f"cannot connect to {display_url(engine.url)}: {reason}; check --database or GROUNDED_DATABASE_URL"
