@@ -143,6 +143,11 @@ def test_files_that_are_not_exports_are_refused(text: str, message: str) -> None
             lambda d: d["tables"]["account"][0].update(workspace_id="00000000-0000-0000-0000-000000000001"),
             "belongs to another workspace",
         ),
+        (lambda d: d["tables"]["evidence"][0].update(number=2**70), r"evidence\[0\]: number .*64 bits"),
+        (lambda d: d["tables"]["evidence"][0].update(title="a\x00b"), r"evidence\[0\]: title .* NUL character"),
+        (lambda d: d["tables"]["evidence"][0].pop("id"), r"evidence\[0\]: missing column\(s\) id"),
+        (lambda d: d["workspace"].pop("id"), r"workspace: missing column\(s\) id"),
+        (lambda d: d["tables"]["account"][0].pop("name"), r"account\[0\]: missing column\(s\) name"),
     ],
 )
 def test_damaged_exports_say_what_and_where(
@@ -152,6 +157,23 @@ def test_damaged_exports_say_what_and_where(
     change(document)
     with pytest.raises(ImportRejected, match=message):
         import_workspace(session, document, slug="damaged")
+
+
+def test_an_export_with_a_bad_slug_is_refused_and_stale_counters_are_raised(
+    session: Session, small_workspace: Workspace
+) -> None:
+    document = _export(session, small_workspace)
+    document["workspace"]["slug"] = "Bad Slug!"
+    with pytest.raises(ImportRejected, match="workspace: slug: .*lowercase letters.*import a copy with: --slug"):
+        import_workspace(session, document)
+    document = _export(session, small_workspace)
+    document["tables"]["workspace_counter"] = [
+        c for c in document["tables"]["workspace_counter"] if c["prefix"] != "E"
+    ]  # as if edited by hand: the evidence counter is gone
+    copy = import_workspace(session, document, slug="copy")
+    actor = make_actor(session, "counter@example.com")
+    added = make_evidence(session, copy, actor)
+    assert added.key == "E-3"  # after the two copied items, not E-1 again
 
 
 def _with_a_theme(session: Session) -> Workspace:

@@ -58,8 +58,16 @@ def _plain(kind: sa.types.TypeEngine[Any], value: Any) -> Any:
         raise TypeError("expected true or false")
     if isinstance(kind, sa.Integer) and (isinstance(value, bool) or not isinstance(value, int)):
         raise TypeError("expected a whole number")
+    if isinstance(kind, sa.Integer) and not _LOWEST <= value <= _HIGHEST:
+        raise ValueError("beyond what a database integer holds (64 bits)")
     if isinstance(kind, sa.Float) and (isinstance(value, bool) or not isinstance(value, int | float)):
         raise TypeError("expected a number")
     if isinstance(kind, sa.String) and not isinstance(value, str):
         raise TypeError("expected text")
+    if isinstance(kind, sa.String) and "\x00" in value:
+        raise ValueError("contains a NUL character, which cannot be stored")
     return value
+
+
+_HIGHEST = 2**63 - 1
+_LOWEST = -(2**63)

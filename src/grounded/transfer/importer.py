@@ -18,10 +18,10 @@ from grounded.core import audit
 from grounded.core.actor import Actor
 from grounded.core.validation import validate
 from grounded.db import migrate
-from grounded.db.base import table_of
+from grounded.db.base import Base, table_of
 from grounded.errors import Conflict, ImportRejected, InvalidInput
 from grounded.ids import uuid7
-from grounded.models import User, Workspace
+from grounded.models import User, Workspace, WorkspaceCounter
 from grounded.transfer import codec
 from grounded.transfer.export import CREDENTIAL_TABLES, FORMAT, FORMAT_VERSION
 from grounded.transfer.tables import self_references, workspace_tables
@@ -77,6 +77,11 @@ def import_workspace(
         workspace.update(slug=checked.slug, name=checked.name)
     elif name is not None:
         raise InvalidInput("a new name is for a copy: give --slug as well", field="name")
+    else:  # the export's own slug and name obey the rules a new workspace's do
+        try:
+            validate(WorkspaceCreate, {"slug": workspace["slug"], "name": workspace["name"]})
+        except InvalidInput as problem:
+            raise ImportRejected(f"workspace: {problem}; import a copy with: --slug NEW-SLUG") from None
     _refuse_existing(session, workspace, copying=slug is not None)
     ids.update(_users(session, document.get("users") or [], copying=slug is not None))
     session.execute(sa.insert(ws_table), [_remap(ws_table, workspace, ids, _as_text(ids))])
@@ -93,6 +98,7 @@ def import_workspace(
         text_ids = _as_text(ids)  # once a table: a copy of the demo names 11,000 ids
         _insert(session, table, [_remap(table, row, ids, text_ids) for row in decoded])
     session.flush()
+    _raise_counters(session, ids.get(workspace["id"], workspace["id"]))
     found = session.get(Workspace, ids.get(workspace["id"], workspace["id"]))
     assert found is not None
     return found
@@ -147,7 +153,36 @@ def _decode(table: sa.Table, row: Mapping[str, Any], *, where: str) -> dict[str,
     unknown = sorted(set(row) - set(table.c.keys()))
     if unknown:
         raise ImportRejected(f"{where}: unknown column(s) {', '.join(unknown)}")
+    missing = [c.name for c in table.c if c.name not in row and _required(c)]
+    if missing:
+        raise ImportRejected(f"{where}: missing column(s) {', '.join(missing)}")
     return {key: codec.decode(table.c[key], value, where=where) for key, value in row.items()}
+
+
+def _raise_counters(session: Session, workspace_id: uuid.UUID) -> None:
+    """Every key counter at least the largest number its rows use: an export whose counters
+    are missing or behind (edited by hand, say) would otherwise hand out keys that exist."""
+    counters = table_of(WorkspaceCounter)
+    for mapper in Base.registry.mappers:
+        prefix = getattr(mapper.class_, "KEY_PREFIX", None)
+        table = mapper.local_table
+        if not prefix or not isinstance(table, sa.Table) or "number" not in table.c or "workspace_id" not in table.c:
+            continue
+        highest = session.scalar(sa.select(sa.func.max(table.c.number)).where(table.c.workspace_id == workspace_id))
+        if highest is None:
+            continue
+        where = (counters.c.workspace_id == workspace_id) & (counters.c.prefix == prefix)
+        current = session.scalar(sa.select(counters.c.last_value).where(where))
+        if current is None:
+            session.execute(sa.insert(counters).values(workspace_id=workspace_id, prefix=prefix, last_value=highest))
+        elif current < highest:
+            session.execute(sa.update(counters).where(where).values(last_value=highest))
+
+
+def _required(column: sa.Column[Any]) -> bool:
+    """A column every exported row has: its key (references point at it), and any that is
+    not null with no default to fill it."""
+    return column.primary_key or (not column.nullable and column.default is None and column.server_default is None)
 
 
 def _refuse_existing(session: Session, workspace: Mapping[str, Any], *, copying: bool) -> None:
