@@ -164,7 +164,7 @@ def test_an_export_with_a_bad_slug_is_refused_and_stale_counters_are_raised(
 ) -> None:
     document = _export(session, small_workspace)
     document["workspace"]["slug"] = "Bad Slug!"
-    with pytest.raises(ImportRejected, match="workspace: slug: .*lowercase letters.*import a copy with: --slug"):
+    with pytest.raises(ImportRejected, match=r"workspace: slug: .*lowercase letters.*import a copy with: --slug"):
         import_workspace(session, document)
     document = _export(session, small_workspace)
     document["tables"]["workspace_counter"] = [
