@@ -42,6 +42,19 @@ def test_a_user_created_with_a_password_from_stdin_can_sign_in(ready: Invoke, da
         sign_in(database, "sam@example.com", GOOD[:-1])
 
 
+def test_the_last_admin_cannot_be_demoted_from_the_command_line(ready: Invoke) -> None:
+    admins = [row["email"] for row in ready("user", "list", "--json").json() if row["role"] == "admin"]
+    assert len(admins) == 1
+    run = ready("user", "role", admins[0], "viewer", ok=False)
+    assert run.exit_code == 4
+    assert "role: the workspace needs at least one admin; make someone else admin first" in run.stderr
+    ready("user", "create", "kim@example.com", "Kim", "--role", "admin")
+    ready("user", "role", admins[0], "viewer")  # another admin now: allowed
+    roles = {row["email"]: row["role"] for row in ready("user", "list", "--json").json()}
+    assert (roles[admins[0]], roles["kim@example.com"]) == ("viewer", "admin")
+    assert ready("user", "role", "kim@example.com", "editor", ok=False).exit_code == 4
+
+
 def test_a_windows_line_ending_is_not_part_of_the_password(ready: Invoke, database: str) -> None:
     ready("user", "create", "sam@example.com", "Sam", "--password-stdin", stdin=GOOD + "\r\nsecond line\n")
     assert sign_in(database, "sam@example.com", GOOD) == "sam@example.com"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from grounded.core import audit
 from grounded.core.actor import Actor
 from grounded.core.jsonable import row_dict
-from grounded.errors import Conflict, NotFound
+from grounded.errors import Conflict, InvalidInput, NotFound
 from grounded.models import Membership, User, Workspace
 from grounded.models.enums import Role
 from grounded.workspace import web_sessions
@@ -107,8 +107,11 @@ def membership(session: Session, workspace: Workspace, user: User) -> Membership
 
 
 def set_role(session: Session, workspace: Workspace, user: User, role: Role, *, actor: Actor) -> Membership:
-    """Give ``user`` ``role`` in ``workspace`` (adding them if they are not a member)."""
+    """Give ``user`` ``role`` in ``workspace`` (adding them if they are not a member). The
+    last admin cannot be demoted: someone must be able to manage the workspace."""
     member = membership(session, workspace, user)
+    if member is not None and member.role == Role.ADMIN and role != Role.ADMIN and _admins(session, workspace) == 1:
+        raise InvalidInput("the workspace needs at least one admin; make someone else admin first", field="role")
     if member is None:
         member = Membership(workspace_id=workspace.id, user_id=user.id, role=role)
         session.add(member)
@@ -121,6 +124,17 @@ def set_role(session: Session, workspace: Workspace, user: User, role: Role, *, 
         session.flush()
         audit.record(session, actor=actor, action="update", entity=member, before=before, after={"role": role.value})
     return member
+
+
+def _admins(session: Session, workspace: Workspace) -> int:
+    return int(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Membership)
+            .where(Membership.workspace_id == workspace.id, Membership.role == Role.ADMIN)
+        )
+        or 0
+    )
 
 
 def members(session: Session, workspace: Workspace) -> Sequence[tuple[User, Role]]:
