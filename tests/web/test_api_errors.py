@@ -154,6 +154,27 @@ def test_a_nul_in_a_body_is_refused_naming_the_field(
     assert fields(refused(browser.request(method, base + url, json=body, headers=auth))) == [field]
 
 
+@pytest.mark.parametrize(
+    ("route", "text"),
+    [
+        ("POST /evidence", '{"kind": "note", "text": "hello there", "attributes": {"a": 1e999}}'),
+        ("POST /evidence", '{"kind": "note", "text": "hello there", "attributes": {"b": [1, NaN]}}'),
+        ("POST /evidence", '{"kind": "note", "text": "hello there", "attributes": {"c": {"d": -Infinity}}}'),
+    ],
+)
+def test_a_number_json_cannot_hold_in_attributes_is_refused_not_nulled(
+    app: FastAPI, world: World, route: str, text: str
+) -> None:
+    browser, base, auth = api(app, world)
+    method, url = route.split(" ")
+    answer = browser.request(method, base + url, content=text, headers={**auth, "content-type": "application/json"})
+    body = refused(answer)
+    assert fields(body) == ["body.attributes"]
+    assert "not a finite number" in body["errors"][0]["message"]
+    listed = browser.get(base + url, headers=auth).json()
+    assert all(item["text"] != "hello there" for item in listed["items"])
+
+
 def test_odd_path_parameters_are_refused(app: FastAPI, world: World) -> None:
     browser, base, auth = api(app, world)
     surrogate = refused(browser.get(f"{base}/evidence/%ED%A0%80", headers=auth))  # a lone surrogate, as UTF-8

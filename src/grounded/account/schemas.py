@@ -3,9 +3,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from grounded.core.validation import MAX_MONEY, ReadSchema, Schema
+from grounded.core.validation import MAX_MONEY, ReadSchema, Schema, finite_values
 
 
 class AccountCreate(Schema):
@@ -16,6 +16,7 @@ class AccountCreate(Schema):
     arr: int | None = Field(default=None, ge=0, le=MAX_MONEY)
     region: str | None = Field(default=None, max_length=64)
     attributes: dict[str, Any] = Field(default_factory=dict)
+    _finite = field_validator("attributes")(finite_values)
 
 
 class AccountUpdate(Schema):
@@ -25,6 +26,7 @@ class AccountUpdate(Schema):
     arr: int | None = Field(default=None, ge=0, le=MAX_MONEY)
     region: str | None = Field(default=None, max_length=64)
     attributes: dict[str, Any] | None = None
+    _finite = field_validator("attributes")(finite_values)
 
 
 class AccountRead(ReadSchema):
@@ -45,6 +47,7 @@ class PersonCreate(Schema):
     email: str | None = Field(default=None, max_length=320)
     title: str | None = Field(default=None, max_length=200)
     attributes: dict[str, Any] = Field(default_factory=dict)
+    _finite = field_validator("attributes")(finite_values)
 
 
 class PersonUpdate(Schema):
@@ -53,6 +56,7 @@ class PersonUpdate(Schema):
     email: str | None = Field(default=None, max_length=320)
     title: str | None = Field(default=None, max_length=200)
     attributes: dict[str, Any] | None = None
+    _finite = field_validator("attributes")(finite_values)
 
 
 class PersonRead(ReadSchema):

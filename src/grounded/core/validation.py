@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -94,3 +95,21 @@ def as_utc(value: datetime | None) -> datetime | None:
         return value.astimezone(UTC)
     except OverflowError as error:
         raise ValueError("is outside the range of dates grounded can store") from error
+
+
+def finite_values(value: Any) -> Any:
+    """A JSON-like value (attributes) as given, refused if a number in it is infinite or NaN:
+    JSON cannot hold one, so it would be stored as null without a word."""
+    _refuse_non_finite(value, "")
+    return value
+
+
+def _refuse_non_finite(value: Any, where: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where or 'the value'} is {value}, not a finite number: JSON cannot hold it")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_non_finite(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_non_finite(item, f"{where}[{index}]")

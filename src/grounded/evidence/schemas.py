@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from grounded.core.validation import ReadSchema, Schema, as_utc
+from grounded.core.validation import ReadSchema, Schema, as_utc, finite_values
 from grounded.models.enums import EvidenceKind, EvidenceMode
 from grounded.problem.schemas import LinkedProblem
 
@@ -26,6 +26,7 @@ class EvidenceCreate(Schema):
     stakeholder_group: str | None = None
     parent: str | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
+    _finite = field_validator("attributes")(finite_values)
     sentiment: float | None = Field(default=None, ge=-1.0, le=1.0)
 
     _utc = field_validator("occurred_at")(as_utc)
@@ -41,6 +42,7 @@ class EvidenceUpdate(Schema):
     person: str | None = None
     stakeholder_group: str | None = None
     attributes: dict[str, Any] | None = None
+    _finite = field_validator("attributes")(finite_values)
     sentiment: float | None = Field(default=None, ge=-1.0, le=1.0)
 
     _utc = field_validator("occurred_at")(as_utc)
