@@ -76,14 +76,16 @@ def test_without_spreading_sockets_serve_uses_uvicorns_workers(ready: Invoke, mo
     assert (kwargs["factory"], kwargs["workers"], kwargs["host"], kwargs["port"]) == (True, 2, "127.0.0.1", 8124)
 
 
-def test_a_port_in_use_is_refused_before_serving(ready: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("count", ["1", "2"])
+def test_a_port_in_use_is_refused_before_serving(ready: Invoke, monkeypatch: pytest.MonkeyPatch, count: str) -> None:
     monkeypatch.setattr(supervisor, "serve", lambda *_: pytest.fail("served on a busy port"))
+    monkeypatch.setattr(uvicorn, "run", lambda *_, **__: pytest.fail("served on a busy port"))
     monkeypatch.setenv(workers.ENV, "")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        refused = ready("serve", "--port", str(port), "--workers", "2", ok=False)
+        refused = ready("serve", "--port", str(port), "--workers", count, ok=False)
     said = " ".join((refused.stderr + refused.stdout).split())
     assert refused.exit_code != 0
     assert f"cannot listen on 127.0.0.1:{port}" in said
@@ -91,14 +93,16 @@ def test_a_port_in_use_is_refused_before_serving(ready: Invoke, monkeypatch: pyt
     assert "Serving grounded" not in said
 
 
-@pytest.mark.parametrize("host", ["10.254.254.254", "no-such-host.invalid"])
+@pytest.mark.parametrize("count", ["1", "2"])
+@pytest.mark.parametrize("host", ["10.254.254.254", "no-such-host.invalid", "bad host"])
 def test_an_address_this_machine_lacks_is_refused_naming_the_host(
-    ready: Invoke, monkeypatch: pytest.MonkeyPatch, host: str
+    ready: Invoke, monkeypatch: pytest.MonkeyPatch, host: str, count: str
 ) -> None:
+    """Before anything else: the host, not the accounts an address other than loopback needs."""
     monkeypatch.setattr(supervisor, "serve", lambda *_: pytest.fail("served on an address it cannot have"))
+    monkeypatch.setattr(uvicorn, "run", lambda *_, **__: pytest.fail("served on an address it cannot have"))
     monkeypatch.setenv(workers.ENV, "")
-    ready("user", "create", "a@example.com", "Ann", "--role", "admin", "--password-stdin", stdin="a-long-password-1\n")
-    refused = ready("serve", "--host", host, "--port", str(_free_port()), "--workers", "2", ok=False)
+    refused = ready("serve", "--host", host, "--port", str(_free_port()), "--workers", count, ok=False)
     said = " ".join((refused.stderr + refused.stdout).split())
     assert refused.exit_code != 0
     assert f"cannot listen on {host}:" in said

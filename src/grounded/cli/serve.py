@@ -83,6 +83,7 @@ def run_server(
     settings = current.settings
     host = host or settings.host
     port = port or settings.port
+    supervisor.check_address(host, port)  # a wrong --host or a busy --port is the one thing said
     local = not accounts and is_loopback(host)
     if not local:
         with current.session() as session:

@@ -59,8 +59,7 @@ def bind(host: str, port: int, count: int) -> list[socket.socket]:
     """``count`` listening sockets on ``host:port``, or InvalidInput saying why the port
     cannot be used (already in use, an address this machine does not have)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    if port:
-        _check_free(family, host, port)
+    check_address(host, port)
     sockets: list[socket.socket] = []
     try:
         for _ in range(count):
@@ -79,14 +78,16 @@ def bind(host: str, port: int, count: int) -> list[socket.socket]:
     return sockets
 
 
-def _check_free(family: socket.AddressFamily, host: str, port: int) -> None:
-    """A bind without ``SO_REUSEPORT`` fails where anything listens already, even another
-    server that shares its port: this one must not join it."""
+def check_address(host: str, port: int) -> None:
+    """InvalidInput naming --host or --port unless this machine can listen there: a bind
+    without ``SO_REUSEPORT`` fails where anything listens already, even another server that
+    shares its port (this one must not join it), and where the address is not this machine's."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
-        except OSError as error:
+        except OSError as error:  # socket.gaierror too: a name that does not resolve
             raise _refused(host, port, error) from None
 
 
