@@ -148,6 +148,14 @@ def test_files_that_are_not_exports_are_refused(text: str, message: str) -> None
         (lambda d: d["tables"]["evidence"][0].pop("id"), r"evidence\[0\]: missing column\(s\) id"),
         (lambda d: d["workspace"].pop("id"), r"workspace: missing column\(s\) id"),
         (lambda d: d["tables"]["account"][0].pop("name"), r"account\[0\]: missing column\(s\) name"),
+        (
+            lambda d: d["tables"]["evidence"][1].update(id=d["tables"]["evidence"][0]["id"]),
+            r"evidence\[1\]: id .* is also that of evidence\[0\]",
+        ),
+        (
+            lambda d: d["tables"]["evidence"][1].update(number=d["tables"]["evidence"][0]["number"]),
+            r"evidence\[1\]: number 1 is also that of evidence\[0\]",
+        ),
     ],
 )
 def test_damaged_exports_say_what_and_where(

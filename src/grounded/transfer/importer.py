@@ -93,6 +93,7 @@ def import_workspace(
             _decode(table, _mapping(r, f"{table.name}[{i}]"), where=f"{table.name}[{i}]") for i, r in enumerate(rows)
         ]
         _check_scope(table, decoded, workspace_id=workspace["id"])
+        _refuse_repeats(table, decoded)
         if slug is not None:
             _fresh_ids(table, decoded, ids)
         text_ids = _as_text(ids)  # once a table: a copy of the demo names 11,000 ids
@@ -214,6 +215,24 @@ def _check_scope(table: sa.Table, rows: list[dict[str, Any]], *, workspace_id: u
     for index, row in enumerate(rows):
         if row.get("workspace_id") != workspace_id:
             raise ImportRejected(f"{table.name}[{index}]: belongs to another workspace ({row.get('workspace_id')})")
+
+
+def _refuse_repeats(table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """An id, or a key's number, given to two rows of a table (the database would refuse the
+    second without saying where)."""
+    for column in ("id", "number"):
+        if column not in table.c:
+            continue
+        first: dict[Any, int] = {}
+        for index, row in enumerate(rows):
+            value = row.get(column)
+            if value is None or (column == "number" and "workspace_id" not in table.c):
+                continue
+            if value in first:
+                raise ImportRejected(
+                    f"{table.name}[{index}]: {column} {value} is also that of {table.name}[{first[value]}]"
+                )
+            first[value] = index
 
 
 def _fresh_ids(table: sa.Table, rows: list[dict[str, Any]], ids: IdMap) -> None:
