@@ -70,8 +70,9 @@ def test_setting_a_password_stores_only_its_hash_and_audits_it_without_the_hash(
 
 def test_a_password_change_is_audited_in_every_workspace_of_the_user(session: Session, sam: User) -> None:
     actor = users.actor_for(sam)
-    second = make_workspace(session, actor)
-    users.set_role(session, second, sam, Role.VIEWER, actor=actor)
+    owner = make_actor(session, "owner@example.com")
+    second = make_workspace(session, owner)  # sam joins it as a viewer (its admin is its owner)
+    users.set_role(session, second, sam, Role.VIEWER, actor=owner)
     passwords.set_password(session, sam, "another long secret", actor=actor)
     events = session.scalars(
         sa.select(AuditEvent).where(AuditEvent.entity_id == sam.id, AuditEvent.action == "set_password")
