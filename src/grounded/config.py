@@ -17,6 +17,7 @@ import platformdirs
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from grounded.core.validation import plain_message
 from grounded.errors import InvalidInput
 
 APP_NAME = "grounded"
@@ -101,7 +102,7 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(**values)
     except ValidationError as error:
         first = error.errors()[0]
-        raise InvalidInput(first["msg"], field=".".join(str(p) for p in first["loc"])) from error
+        raise InvalidInput(plain_message(first["msg"]), field=".".join(str(p) for p in first["loc"])) from error
     chosen = _chosen_workspace(config, settings.database)
     if chosen and not (overrides.get("workspace") or os.environ.get(ENV_PREFIX + "WORKSPACE")):
         settings.workspace = chosen

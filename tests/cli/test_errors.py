@@ -83,6 +83,7 @@ def test_a_file_that_is_not_a_database_or_a_folder_that_cannot_be_made(cli: Invo
         (("import-workspace", "missing.json"), 4, "missing.json does not exist"),
         (("import-workspace", "."), 4, "file: . is a folder: give a workspace export"),
         (("export", "-o", ""), 4, "output: needs a file name, such as backup.json"),
+        (("workspace", "create", "X", "--slug", "Bad Slug!"), 4, "error: slug: use lowercase letters, digits"),
         (("import-workspace", "/dev/null"), 4, "file: /dev/null is not a regular file"),
         (("problem", "list", "--offset", "9223372036854775808"), 4, "offset: must be at most 1,000,000,000"),
     ],

@@ -79,10 +79,16 @@ def validate(schema: type[SchemaT], data: Mapping[str, Any]) -> SchemaT:
 def invalid_from(error: ValidationError) -> InvalidInput:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or None
-    message = first["msg"]
+    message = plain_message(first["msg"])
     if len(error.errors()) > 1:
         message += f" (and {len(error.errors()) - 1} more problem(s))"
     return InvalidInput(message, field=field)
+
+
+def plain_message(message: str) -> str:
+    """A pydantic message as a person reads it: without the "Value error, " our own
+    validators' messages get in front."""
+    return message.removeprefix("Value error, ")
 
 
 def as_utc(value: datetime | None) -> datetime | None:

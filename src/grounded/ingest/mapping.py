@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from grounded.core.validation import Schema
+from grounded.core.validation import Schema, plain_message
 from grounded.errors import InvalidInput
 from grounded.ingest import yamlfile
 from grounded.models.enums import EvidenceKind, EvidenceMode
@@ -176,7 +176,7 @@ def parse(text: str, *, name: str) -> Mapping:
         line = yamlfile.line_of(lines, location)
         where = f" line {line}" if line else ""
         field = ".".join(location) or "mapping"
-        raise InvalidInput(f"{name}{where}: {field}: {first['msg'].removeprefix('Value error, ')}") from error
+        raise InvalidInput(f"{name}{where}: {field}: {plain_message(first['msg'])}") from error
 
 
 #: How pydantic names the shapes of a union in an error's location (not YAML keys).

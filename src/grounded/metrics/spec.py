@@ -33,6 +33,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
+from grounded.core.validation import plain_message
 from grounded.errors import InvalidInput
 from grounded.ingest import yamlfile
 from grounded.metrics.schemas import METRIC_KEY
@@ -612,7 +613,7 @@ def _explain(
         # The first element of the location is the union's tag (the kind).
         loc = [str(part) for part in item["loc"][1:]]
         loc = ["return" if part == "return_" else part for part in loc]
-        message = item["msg"].removeprefix("Value error, ")
+        message = plain_message(item["msg"])
         if item["type"] == "extra_forbidden":
             message = "is not a field of this kind; see docs/metrics.md for the fields each kind takes"
         elif item["type"] == "missing":

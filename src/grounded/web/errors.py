@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
 
 from grounded import errors as e
+from grounded.core.validation import plain_message
 from grounded.web.forms import FormInvalid
 
 log = logging.getLogger("grounded.web")
@@ -124,7 +125,7 @@ def _field_error(item: Any) -> dict[str, str]:
         reason = item.get("ctx", {}).get("error", "")
         where = f" at character {location[1]}" if len(location) > 1 else ""
         return {"field": "body", "message": f"the body is not valid JSON: {reason}{where}"}
-    return {"field": _field_path(location), "message": item.get("msg", "")}
+    return {"field": _field_path(location), "message": plain_message(item.get("msg", ""))}
 
 
 async def validation_error(request: Request, error: Exception) -> Response:
