@@ -79,6 +79,11 @@ def test_a_file_that_is_not_a_database_or_a_folder_that_cannot_be_made(cli: Invo
         (("request", "new", "Need a thing", "--account", "X=lots"), 4, "deal value must be a whole number"),
         (("decision", "signal", "D-1", "Tickets", "--condition", "about 40", "--metric", "m"), 4, "is not a condition"),
         (("bet", "new", "A bet", "--effort", "soon"), 4, "effort: 'soon' is not weeks"),
+        (
+            ("decision", "signal", "D-1", "Tickets", "--evidence", "[" * 5000 + "]" * 5000, "--condition", "> 40"),
+            4,
+            "evidence: the JSON is nested too deeply to read",
+        ),
         (("search", "!!!"), 4, "query: needs at least one word"),
         (("import-workspace", "missing.json"), 4, "missing.json does not exist"),
         (("import-workspace", "."), 4, "file: . is a folder: give a workspace export"),
@@ -156,10 +161,13 @@ def test_json_files_nested_too_deep_or_holding_too_long_a_number_are_refused(rea
     long_number = tmp_path / "long.json"
     long_number.write_text('{"title": "A bet", "reach": ' + "9" * 5000 + "}")
     cases = [
-        (("bet", "new", "Deep bet", "--file", str(deep)), "deep.json cannot be read: it is nested too deeply"),
-        (("bet", "new", "Long bet", "--file", str(long_number)), "long.json cannot be read: Exceeds the limit"),
-        (("import-workspace", str(deep)), "deep.json is nested too deeply to be a grounded workspace export"),
-        (("import-workspace", str(long_number)), "long.json cannot be read (Exceeds the limit"),
+        (("bet", "new", "Deep bet", "--file", str(deep)), "deep.json is nested too deeply to read"),
+        (
+            ("bet", "new", "Long bet", "--file", str(long_number)),
+            "long.json holds a number too long to read (Exceeds the limit",
+        ),
+        (("import-workspace", str(deep)), "deep.json is nested too deeply to read"),
+        (("import-workspace", str(long_number)), "long.json holds a number too long to read (Exceeds the limit"),
     ]
     for args, message in cases:
         run = ready(*args, ok=False)

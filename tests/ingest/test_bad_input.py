@@ -232,6 +232,19 @@ def test_markdown_with_an_impossible_date_deep_or_unclosed_front_matter(importer
     assert sorted(e.external_id for e in importer.evidence() if e.kind == "interview_note") == ["a", "e"]
 
 
+def test_markdown_notes_in_an_encoding_they_are_not_in_are_quarantined_each(importer: Importer, tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("---\ninterviewee: Dana\ndate: 2026-10-02\n---\nFine.\n")
+    (notes / "b.md").write_text("---\ninterviewee: Cy\ndate: 2026-10-03\n---\nAlso fine.\n")
+    report = importer(notes, "interviews", encoding="utf-32")
+    counts_add_up(report)
+    assert (report.counts.new_count, report.counts.quarantined_count) == (0, 2)
+    assert _reasons(importer)[1] == "a.md: byte 0x2D at character 1 is not valid utf-32"
+    with pytest.raises(ImportRejected, match="unknown encoding 'klingon'"):
+        importer(notes, "interviews", encoding="klingon")
+
+
 def test_dates_in_three_formats_and_time_zones(importer: Importer, file: Write) -> None:
     mapping = mappings.Mapping.model_validate(
         {

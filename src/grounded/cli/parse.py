@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from grounded.core.jsontext import unreadable
 from grounded.core.validation import validate
 from grounded.errors import InvalidInput
 
@@ -58,7 +59,7 @@ def json_file(path: Path | None, *, option: str) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InvalidInput(f"{path} is not a JSON file ({error})", field=option) from error
     except (RecursionError, ValueError) as error:  # well-formed, but too deep or a number too long
-        raise InvalidInput(f"{path} cannot be read: {_too_much(error)}", field=option) from None
+        raise InvalidInput(f"{path} {unreadable(error)}", field=option) from None
     except OSError as error:
         raise InvalidInput(f"cannot read {path}: {error.strerror or error}", field=option) from error
     if not isinstance(data, dict):
@@ -74,16 +75,10 @@ def json_text(text: str | None, *, option: str) -> dict[str, Any] | None:
     except json.JSONDecodeError as error:
         raise InvalidInput(f"not JSON ({error.msg} at column {error.colno})", field=option) from error
     except (RecursionError, ValueError) as error:
-        raise InvalidInput(f"cannot be read: {_too_much(error)}", field=option) from None
+        raise InvalidInput(f"the JSON {unreadable(error)}", field=option) from None
     if not isinstance(data, dict):
         raise InvalidInput("must be a JSON object", field=option)
     return data
-
-
-def _too_much(error: BaseException) -> str:
-    if isinstance(error, RecursionError):
-        return "it is nested too deeply (arrays or objects inside each other, hundreds of levels down)"
-    return str(error)
 
 
 def given(**values: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@ database as it was.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from grounded.core import audit
 from grounded.core.actor import Actor
+from grounded.core.jsontext import unreadable
 from grounded.core.validation import validate
 from grounded.db import migrate
 from grounded.db.base import Base, table_of
@@ -41,10 +43,8 @@ def load(handle: TextIO, *, name: str) -> dict[str, Any]:
         raise ImportRejected(f"{name} is not JSON (line {error.lineno}, column {error.colno}: {error.msg})") from error
     except UnicodeDecodeError as error:
         raise ImportRejected(f"{name} is not UTF-8 text ({error.reason} at byte {error.start})") from error
-    except RecursionError:
-        raise ImportRejected(f"{name} is nested too deeply to be a grounded workspace export") from None
-    except ValueError as error:  # well-formed JSON Python cannot hold: a number of thousands of digits
-        raise ImportRejected(f"{name} cannot be read ({error})") from None
+    except (RecursionError, ValueError) as error:  # well-formed JSON Python cannot hold
+        raise ImportRejected(f"{name} {unreadable(error)}") from None
     except OSError as error:
         raise ImportRejected(f"cannot read {name}: {error.strerror or error}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
@@ -154,7 +154,7 @@ def _decode(table: sa.Table, row: Mapping[str, Any], *, where: str) -> dict[str,
     unknown = sorted(set(row) - set(table.c.keys()))
     if unknown:
         raise ImportRejected(f"{where}: unknown column(s) {', '.join(unknown)}")
-    missing = [c.name for c in table.c if c.name not in row and _required(c)]
+    missing = [name for name in _required(table) if name not in row]
     if missing:
         raise ImportRejected(f"{where}: missing column(s) {', '.join(missing)}")
     return {key: codec.decode(table.c[key], value, where=where) for key, value in row.items()}
@@ -180,10 +180,13 @@ def _raise_counters(session: Session, workspace_id: uuid.UUID) -> None:
             session.execute(sa.update(counters).where(where).values(last_value=highest))
 
 
-def _required(column: sa.Column[Any]) -> bool:
-    """A column every exported row has: its key (references point at it), and any that is
-    not null with no default to fill it."""
-    return column.primary_key or (not column.nullable and column.default is None and column.server_default is None)
+@functools.cache
+def _required(table: sa.Table) -> tuple[str, ...]:
+    """The columns every exported row has: its key (references point at it), and any that is
+    not null with no default to fill it (once a table: this runs for every row)."""
+    return tuple(
+        c.name for c in table.c if c.primary_key or (not c.nullable and c.default is None and c.server_default is None)
+    )
 
 
 def _refuse_existing(session: Session, workspace: Mapping[str, Any], *, copying: bool) -> None:

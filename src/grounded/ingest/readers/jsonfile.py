@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from grounded.core.jsontext import unreadable
 from grounded.errors import ImportRejected
 from grounded.ingest.encoding import Opened, damage, text_stream
 from grounded.ingest.readers.base import CHUNK_ROWS, RAW_LIMIT, Chunk, Record, chunked, clip, undecodable
@@ -213,15 +214,6 @@ class _Skipper:
             self.in_string = False
             return True
         return False
-
-
-def unreadable(error: BaseException) -> str:
-    """Why well-formed JSON could not be read, for a person."""
-    if isinstance(error, RecursionError):
-        return "is nested too deeply to read (arrays or objects inside each other, hundreds of levels down)"
-    if "digits" in str(error):
-        return f"holds a number too long to read ({error})"
-    return f"could not be read ({error})"
 
 
 def _element(number: int, value: Any, text: str) -> Record:
