@@ -99,6 +99,18 @@ def _from_values(metric: str, values: list[Any]) -> dict[str, list[tuple[Any, ..
     }
 
 
+def _grounded_start() -> Any:
+    import ibis
+    import pyarrow.dataset  # noqa: F401
+    import sqlglot.dialects.duckdb  # noqa: F401
+
+    import grounded.metrics.compute  # noqa: F401
+    from grounded.cli.context import state
+
+    ibis.duckdb.connect().disconnect()
+    return state
+
+
 def work(tool: str, metric: str, path: str) -> None:
     """Compute one metric with one tool; print its result and times as JSON."""
     if tool not in GROUNDED:
@@ -106,15 +118,11 @@ def work(tool: str, metric: str, path: str) -> None:
         wall, cpu = time.perf_counter(), time.process_time()
         rows, answered = peers.PEERS[tool](metric, path, event_log.SINCE, event_log.UNTIL), "events"
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    else:  # what grounded imports on first use, imported before the clock starts as the peers' are
-        import ibis
-        import pyarrow.dataset  # noqa: F401
-        import sqlglot.dialects.duckdb  # noqa: F401
+    else:  # what grounded imports on first use, imported before the clock starts as the peers' are,
+        # and started as the `grounded` command starts (its start-up's objects frozen)
+        from grounded.cli.start import started
 
-        import grounded.metrics.compute  # noqa: F401
-        from grounded.cli.context import state
-
-        ibis.duckdb.connect().disconnect()
+        state = started(_grounded_start)
         current = state()
         with current.session() as session:  # the workspace is opened before the clock starts
             workspace = current.workspace(session)

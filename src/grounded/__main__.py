@@ -1,3 +1,3 @@
-from grounded.cli.main import main
+from grounded.cli.start import main
 
 main()
