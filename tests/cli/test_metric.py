@@ -381,6 +381,65 @@ def test_a_range_too_far_out_is_refused_up_front(with_events: Invoke, tmp_path: 
     assert with_events("metric", "values", "open_to_save", "--json").json()["items"] == []
 
 
+def _events_with(ready: Invoke, tmp_path: Path, *extra: tuple[str, str, str, str, str]) -> Invoke:
+    path = tmp_path / "outlying.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["user_id", "account_id", "event", "timestamp", "properties"])
+        writer.writerows([*EVENTS, *extra])
+    ready("import", "--preset", "usage_events", str(path))
+    ready("metric", "define", str(_spec(tmp_path, SPECS)))
+    return ready
+
+
+@pytest.mark.parametrize(
+    ("moment", "message"),
+    [
+        (
+            "2900-01-01T00:00:00Z",
+            "the events run from 2026-01-05 to 2900-01-01: 45,603 weeks, more than the 36,525 a metric is "
+            "computed over at once; an outlying timestamp? Give --since and --until",
+        ),
+        (
+            "9999-12-31T23:00:00Z",
+            "the events run from 2026-01-05 09:00:00+00:00 to 9999-12-31 23:00:00+00:00, too near the ends "
+            "of the calendar to compute over",
+        ),
+        (
+            "1800-06-01T00:00:00Z",
+            "the events run from 1800-06-01 to 2026-01-14, outside the days a metric is computed over "
+            "(1900-01-01 to 2999-12-31): give --since and --until",
+        ),
+    ],
+)
+def test_an_outlying_event_does_not_stretch_the_range_taken_from_the_events(
+    ready: Invoke, tmp_path: Path, moment: str, message: str
+) -> None:
+    """A year-2900 event made a daily series of 320,000 periods (31 s, 1.6 GB); year 9999 or
+    year 1 answered "OverflowError: date value out of range". Now each is refused, saying why,
+    and --since/--until compute the rest."""
+    run = _events_with(ready, tmp_path, ("u9", "A", "open", moment, "{}"))
+    refused = run("metric", "compute", "weekly_opens", ok=False)
+    assert refused.exit_code == 4
+    assert message in refused.stderr.replace("\n", " "), refused.stderr
+    assert run("metric", "values", "weekly_opens", "--json").json()["items"] == []
+    chosen = run("metric", "compute", "weekly_opens", "--since", "2026-01-05", "--until", "2026-01-19", "--json")
+    assert [v["sample_size"] for v in chosen.json()["values"]] == [2, 2]
+
+
+def test_a_range_of_too_many_periods_is_refused(with_events: Invoke, tmp_path: Path) -> None:
+    with_events("metric", "define", str(_spec(tmp_path, SPECS)))
+    daily = "key: daily_opens\nname: Daily opens\nkind: count\nevent: open\nperiod: day\n"
+    with_events("metric", "define", str(_spec(tmp_path, daily, "daily.yaml")))
+    run = with_events("metric", "compute", "daily_opens", "--since", "1900-01-01", "--until", "2026-01-01", ok=False)
+    assert (
+        "--since 1900-01-01 --until 2026-01-01 is 46,021 days, more than the 36,525 a metric is computed over "
+        "at once: narrow the range or use a longer period"
+    ) in run.stderr.replace("\n", " ")
+    weekly = with_events("metric", "compute", "weekly_opens", "--since", "1900-01-01", "--until", "2026-01-19")
+    assert weekly.exit_code == 0
+
+
 def test_specs_from_a_folder_and_duplicate_keys(ready: Invoke, tmp_path: Path) -> None:
     folder = tmp_path / "metrics"
     folder.mkdir()

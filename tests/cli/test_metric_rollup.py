@@ -86,3 +86,21 @@ def test_a_warehouse_source_is_not_rolled_up(ready: Invoke) -> None:
 def test_without_events_there_is_nothing_to_roll_up(ready: Invoke) -> None:
     refused = ready("metric", "rollup", ok=False)
     assert "no event source to roll up" in refused.stderr + refused.stdout
+
+
+def test_an_event_on_the_last_day_of_the_calendar_is_rolled_up(ready: Invoke, tmp_path: Path) -> None:
+    """An outlying event on 9999-12-31 (the last day Python's dates hold) crashed the import's
+    rollup update ("unexpected OverflowError"); removing a file whose events ran from 2026 to
+    it walked three million days. Both now work, and the rollup keeps what the files hold."""
+    far = ("u9", "A", "open", "9999-12-31T23:00:00Z", "{}")
+    out = _import(ready, tmp_path, [("u1", "A", "open", "2026-01-05T09:00:00Z", "{}"), far], "far.csv")
+    assert "activity rollup updated: 2 day(s) recomputed" in out
+    _import(ready, tmp_path, [("u2", "A", "open", "2026-01-06T09:00:00Z", "{}")], "next.csv")
+    (first,) = (tmp_path / "data").glob("**/events/*SRC-1-*.parquet")
+    first.unlink()
+    update = ready("metric", "rollup", "--json").json()
+    assert (update["removed_parts"], update["days_recomputed"]) == (1, 3)  # 01-05, 01-06 and 9999-12-31
+    assert update["rows"]["user_days"] == 1  # u2 on 01-06 is what is left
+    assert update["rows"]["user_weeks"] == update["rows"]["user_months"] == 1
+    rebuilt = ready("metric", "rollup", "--rebuild", "--json").json()
+    assert rebuilt["rows"] == update["rows"]

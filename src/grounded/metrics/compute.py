@@ -37,7 +37,7 @@ from grounded.metrics.compile import compile_spec
 from grounded.metrics.frame import Frame
 from grounded.metrics.kept import Kept
 from grounded.metrics.results import Value
-from grounded.metrics.spec import EVENT_KINDS, Base, Derived, Ratio, Spec, Survey
+from grounded.metrics.spec import EVENT_KINDS, Base, Derived, Period, Ratio, Spec, Survey
 from grounded.models import Account, Metric, Workspace
 from grounded.models.enums import EventSourceKind
 
@@ -167,11 +167,12 @@ def _events(session: Session, workspace: Workspace, target: Target, opened: dict
 def _range(
     events: engine.Events | None, since: date | None, until: date | None, spec: Base
 ) -> tuple[date, date, list[str]]:
-    notes = []
+    notes, given_since, given_until = [], since, until
     if since is None or until is None:
         span = events.span(spec.timezone) if events is not None else None
         if span is None:
             raise InvalidInput("there are no events to compute from; give --since and --until or import events")
+        _check_span(span, since, until)
         if since is None:
             since = periods.start_of(span[0], spec.period, spec.week_start)
         if until is None:
@@ -179,7 +180,53 @@ def _range(
             notes.append(f"events run until {until - timedelta(days=1)}; the last period may be partial")
     if until <= since:
         raise InvalidInput(f"--until ({until}) must be after --since ({since})")
+    _check_length(since, until, spec, from_events=(since, until) != (given_since, given_until))
     return since, until, notes
+
+
+#: The most periods one computation covers: a hundred years of days. More is an outlying
+#: timestamp in the events far more often than a question (a year-2900 event made a daily
+#: series of 320,000 periods: 31 s and 1.6 GB before this limit).
+MOST_PERIODS = 36_525
+
+
+def _check_span(span: tuple[date, date], since: date | None, until: date | None) -> None:
+    """Refuse a range taken from the events that reaches outside [EARLIEST_DAY, LATEST_DAY]."""
+    first, after_last = span
+    outside = (since is None and first < EARLIEST_DAY) or (until is None and after_last > LATEST_DAY)
+    if outside:
+        raise InvalidInput(
+            f"the events run from {first} to {after_last - timedelta(days=1)}, outside the days a metric is "
+            f"computed over ({EARLIEST_DAY} to {LATEST_DAY}): give --since and --until, "
+            "or correct the events' outlying timestamps"
+        )
+
+
+def _check_length(since: date, until: date, spec: Base, *, from_events: bool) -> None:
+    count = _periods_in(since, until, spec.period)
+    if count <= MOST_PERIODS:
+        return
+    unit = spec.period.value
+    if from_events:
+        raise InvalidInput(
+            f"the events run from {since} to {until - timedelta(days=1)}: {count:,} {unit}s, more than the "
+            f"{MOST_PERIODS:,} a metric is computed over at once; an outlying timestamp? "
+            "Give --since and --until, or correct the events' timestamps"
+        )
+    raise InvalidInput(
+        f"--since {since} --until {until} is {count:,} {unit}s, more than the {MOST_PERIODS:,} a metric is "
+        "computed over at once: narrow the range or use a longer period"
+    )
+
+
+def _periods_in(since: date, until: date, period: Period) -> int:
+    """How many periods (of the spec's grain) [since, until) touches, at most one too many."""
+    days = (until - since).days
+    if period is Period.DAY:
+        return days
+    if period is Period.WEEK:
+        return days // 7 + 1
+    return (until.year - since.year) * 12 + until.month - since.month + 1
 
 
 def _compute(

@@ -80,7 +80,13 @@ class Events:
         if self._span[0] is None:
             return None
         first, last = self._span[0]
-        return _day(first, zone), _day(last, zone) + timedelta(days=1)
+        try:
+            return _day(first, zone), _day(last, zone) + timedelta(days=1)
+        except OverflowError:  # a moment on the first or last day Python's dates hold
+            raise InvalidInput(
+                f"the events run from {first} to {last}, too near the ends of the calendar to compute "
+                "over: give --since and --until, or correct the events' outlying timestamps"
+            ) from None
 
     def names(self, limit: int = 10_000) -> set[str]:
         rows = self.run(self.table.select("event").distinct().limit(limit))

@@ -160,9 +160,10 @@ def _periods(connection: Any, grain: str, starts: list[date] | None) -> None:
         connection.execute(
             "CREATE OR REPLACE TEMP TABLE touched_periods AS SELECT unnest(?::DATE[]) AS start", [starts]
         )
-        last = starts[-1] + timedelta(days=7) if grain == "week" else _next_month(starts[-1])
-        scope = f" AND day >= ? AND day < ? AND {key} IN (SELECT start FROM touched_periods)"  # noqa: S608
-        bounds = [starts[0], last]
+        # The last period's end in SQL: Python's dates end with 9999-12-31, an event's may be on it.
+        end = f"CAST(? AS DATE) + INTERVAL 1 {grain}"
+        scope = f" AND day >= ? AND day < {end} AND {key} IN (SELECT start FROM touched_periods)"  # noqa: S608
+        bounds = [starts[0], starts[-1]]
         connection.execute(f"DELETE FROM user_{grain}s WHERE {grain} IN (SELECT start FROM touched_periods)")  # noqa: S608
         if grain == "week":
             connection.execute("DELETE FROM user_week_events WHERE week IN (SELECT start FROM touched_periods)")
@@ -177,7 +178,3 @@ def _periods(connection: Any, grain: str, starts: list[date] | None) -> None:
             f"FROM user_day_events WHERE user_id IS NOT NULL{scope} GROUP BY ALL ORDER BY event, week",
             bounds,
         )
-
-
-def _next_month(start: date) -> date:
-    return date(start.year + start.month // 12, start.month % 12 + 1, 1)

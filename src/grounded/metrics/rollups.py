@@ -32,7 +32,7 @@ import glob
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +172,7 @@ def _update(
         gone = [row for path, row in known.items() if path not in current or current[path] in fresh]
         report.new_parts, report.removed_parts = len(fresh), len([r for r in gone if r[0] not in current])
         touched, records = _days_touched(connection, kind, fresh, mapping)
-        days = touched | _days_between(gone)
+        days = touched | _days_between(connection, gone)
         report.days = len(days)
         _recompute(connection, kind=kind, files=files, mapping=mapping, days=sorted(days), progress=progress)
         rollup_periods.update(connection, sorted(days), everything=fill)
@@ -249,13 +249,17 @@ def _days_touched(
     return days, records
 
 
-def _days_between(rows: list[tuple[Any, ...]]) -> set[date]:
+def _days_between(connection: Any, rows: list[tuple[Any, ...]]) -> set[date]:
+    """The rolled-up days from each part's first to its last: the days a removed or changed
+    part may have contributed to (read from the rollup, not counted out: a part whose events
+    run from 2026 to an outlying 9999 spans three million days, nearly all empty)."""
     days: set[date] = set()
     for *_, first, last in rows:
-        day = first
-        while first is not None and day <= last:
-            days.add(day)
-            day += timedelta(days=1)
+        if first is not None and last is not None:
+            found = connection.execute(
+                "SELECT DISTINCT day FROM user_day_events WHERE day BETWEEN ? AND ?", [first, last]
+            ).fetchall()
+            days.update(day for (day,) in found)
     return days
 
 
@@ -275,16 +279,15 @@ def _recompute(
         connection.execute("CREATE OR REPLACE TEMP TABLE chosen AS SELECT unnest(?::DATE[]) AS day", [chunk])
         for name in TABLES:
             connection.execute(f"DELETE FROM {name} WHERE day IN (SELECT day FROM chosen)")  # noqa: S608
-        low, high = chunk[0], chunk[-1] + timedelta(days=1)
-        connection.execute(
+        connection.execute(  # the day after the last in SQL: Python's dates end with 9999-12-31
             f"""INSERT INTO user_day_events
             SELECT CAST(occurred_at AS DATE) AS day, user_id, account_id, event,
                    count(*), min(occurred_at), max(occurred_at)
             FROM ({source}) AS e
-            WHERE occurred_at >= CAST(? AS DATE) AND occurred_at < CAST(? AS DATE)
+            WHERE occurred_at >= CAST(? AS DATE) AND occurred_at < CAST(? AS DATE) + INTERVAL 1 DAY
               AND CAST(occurred_at AS DATE) IN (SELECT day FROM chosen)
             GROUP BY ALL ORDER BY event, day""",  # noqa: S608 - the source is built from quoted names
-            [low, high],
+            [chunk[0], chunk[-1]],
         )
         _derive(connection)
         if progress is not None:
