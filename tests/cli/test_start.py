@@ -6,6 +6,7 @@ import gc
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +63,27 @@ def test_the_grounded_command_starts_frozen() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "True"]
+
+
+def test_output_closed_early_stops_quietly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``grounded problem --help | head -20`` printed "unexpected BrokenPipeError ... please
+    report it": a closed output now stops the command quietly (Click's exit code 1), as a
+    closed pipe does while Click itself writes."""
+    from typer.testing import CliRunner
+
+    from grounded.cli import output
+    from grounded.cli import problem as problem_commands
+    from grounded.cli.main import app
+
+    def closed(value: object) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    runner = CliRunner()
+    database = f"sqlite:///{tmp_path / 'pipe.db'}"
+    assert runner.invoke(app, ["--database", database, "init", "Piped", "--slug", "piped"]).exit_code == 0
+    monkeypatch.setattr(output, "emit_json", closed)
+    monkeypatch.setattr(problem_commands, "emit_json", closed)  # imported by name there
+    result = runner.invoke(app, ["--database", database, "-w", "piped", "problem", "list", "--json"])
+    assert result.exit_code == 1
+    assert "unexpected" not in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr

@@ -156,6 +156,17 @@ def test_files_that_are_not_exports_are_refused(text: str, message: str) -> None
             lambda d: d["tables"]["evidence"][1].update(number=d["tables"]["evidence"][0]["number"]),
             r"evidence\[1\]: number 1 is also that of evidence\[0\]",
         ),
+        # A key's number that no key can name (E-1000000000 is ten digits; E-0, E--4).
+        (
+            lambda d: d["tables"]["evidence"][0].update(number=10**9),
+            r"evidence\[0\]: number 1000000000 is outside the numbers keys are written with \(1 to 999,999,999\)",
+        ),
+        (lambda d: d["tables"]["evidence"][0].update(number=0), r"evidence\[0\]: number 0 is outside"),
+        (lambda d: d["tables"]["evidence"][1].update(number=-4), r"evidence\[1\]: number -4 is outside"),
+        (
+            lambda d: d["tables"]["workspace_counter"][0].update(last_value=10**9),
+            r"workspace_counter\[0\]: last_value 1000000000 is outside .* \(0 to 999,999,999\)",
+        ),
     ],
 )
 def test_damaged_exports_say_what_and_where(

@@ -89,8 +89,11 @@ class GroundedGroup(TyperGroup):
         except KeyboardInterrupt as stop:
             error(str(stop) if isinstance(stop, Interrupted) else "interrupted; nothing from this command was saved")
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            raise  # usage errors: Typer prints them with the command's usage, exit code 2
+        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
+            # Usage errors: Typer prints them with the command's usage, exit code 2. A closed
+            # output (``grounded ... | head``): Click stops quietly with exit code 1, as it
+            # does when --help's output is closed.
+            raise
         except Exception as problem_:
             if type(problem_).__module__.startswith("pydantic"):  # a value no service checked first
                 from grounded.core.validation import invalid_from

@@ -18,7 +18,11 @@ from grounded.cli.main import app
 PIPE = "\\|"  # a literal | inside a Markdown table cell
 EXIT_CODES = (
     (0, "success"),
-    (1, "unexpected error (a bug: please report it with GROUNDED_DEBUG=1 output)"),
+    (
+        1,
+        "unexpected error (a bug: please report it with GROUNDED_DEBUG=1 output); also when what reads "
+        "the output stops early (piped into `head`)",
+    ),
     (2, "usage error: unknown command or option, or a value of the wrong type"),
     (3, "not found: a key, id, slug or e-mail that does not exist"),
     (4, "invalid input: a malformed value or file; the message names the field"),

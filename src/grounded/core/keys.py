@@ -13,6 +13,8 @@ from grounded.errors import MalformedKey
 from grounded.models import WorkspaceCounter
 
 _KEY = re.compile(r"^\s*([A-Za-z]+)-([0-9]{1,9})\s*$", re.ASCII)
+#: The largest number a key is written with (nine digits: it fits PostgreSQL's INTEGER).
+HIGHEST_NUMBER = 999_999_999
 
 
 def allocate(session: Session, *, workspace_id: uuid.UUID, prefix: str, count: int = 1) -> int:

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from grounded.core import audit
+from grounded.core import audit, keys
 from grounded.core.actor import Actor
 from grounded.core.jsontext import unreadable
 from grounded.core.validation import validate
@@ -94,6 +94,7 @@ def import_workspace(
         ]
         _check_scope(table, decoded, workspace_id=workspace["id"])
         _refuse_repeats(table, decoded)
+        _check_numbers(table, decoded)
         if slug is not None:
             _fresh_ids(table, decoded, ids)
         text_ids = _as_text(ids)  # once a table: a copy of the demo names 11,000 ids
@@ -236,6 +237,22 @@ def _refuse_repeats(table: sa.Table, rows: list[dict[str, Any]]) -> None:
                     f"{table.name}[{index}]: {column} {value} is also that of {table.name}[{first[value]}]"
                 )
             first[value] = index
+
+
+def _check_numbers(table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """A key's number (P-12) from 1 to keys.HIGHEST_NUMBER, and a key counter within it: one
+    outside (an edited export) was stored, and its row could not be named by any key."""
+    column = "last_value" if table.name == table_of(WorkspaceCounter).name else "number"
+    if column not in table.c or "workspace_id" not in table.c:
+        return
+    lowest = 0 if column == "last_value" else 1
+    for index, row in enumerate(rows):
+        value = row.get(column)
+        if value is not None and not lowest <= value <= keys.HIGHEST_NUMBER:
+            raise ImportRejected(
+                f"{table.name}[{index}]: {column} {value} is outside the numbers keys are written with "
+                f"({lowest} to {keys.HIGHEST_NUMBER:,})"
+            )
 
 
 def _fresh_ids(table: sa.Table, rows: list[dict[str, Any]], ids: IdMap) -> None:
