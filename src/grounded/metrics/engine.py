@@ -216,7 +216,8 @@ def _enough_threads(connection: Any) -> None:
     finished in two halves of 2 million groups: with four threads it took about a fifth less
     CPU time and wall time (docs/performance.md, issue 5). A machine with four cores or more
     keeps DuckDB's default."""
-    (threads,) = connection.con.execute("SELECT current_setting('threads')").fetchone()
+    # fetchall, not fetchone: DuckDB 2 keeps a result (and its connection) open until it is read to the end.
+    ((threads,),) = connection.con.execute("SELECT current_setting('threads')").fetchall()
     if int(threads) < DUCKDB_THREADS:
         connection.con.execute(f"SET threads = {DUCKDB_THREADS}")
 

@@ -132,7 +132,7 @@ def _firsts(connection: Any, *, affected: bool) -> None:
             f"DELETE FROM user_firsts AS f USING {pairs} AS p WHERE f.user_id = p.user_id AND f.event = p.event"  # noqa: S608
         )
     connection.execute("INSERT INTO user_firsts SELECT * FROM merged ORDER BY event")
-    if connection.execute("SELECT count(*) FROM rescanned").fetchone()[0]:
+    if connection.execute("SELECT count(*) FROM rescanned").fetchall()[0][0]:
         connection.execute(
             """INSERT INTO user_firsts
             SELECT e.user_id, e.event, min(e.day), min(e.first_at)

@@ -181,7 +181,7 @@ def _update(
         for record in records:
             connection.execute("INSERT INTO parts VALUES (?, ?, ?, ?, ?)", record)
         report.rows = {
-            name: int(connection.execute(f"SELECT count(*) FROM {name}").fetchone()[0])  # noqa: S608 - constant names
+            name: int(connection.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])  # noqa: S608 - constant names
             for name in (*TABLES, *rollup_periods.COARSE)
         }
         connection.execute("COMMIT")
@@ -342,7 +342,8 @@ def attach(events: Any, path: Path, files: list[str]) -> str | None:
     coarse = {}
     if not rollup_periods.missing(connection.con, "grounded_rollup"):
         coarse = {name: connection.table(name, database="grounded_rollup") for name in rollup_periods.COARSE}
-    first, last = connection.con.execute("SELECT min(first_day), max(last_day) FROM grounded_rollup.parts").fetchone()
+    extent = "SELECT min(first_day), max(last_day) FROM grounded_rollup.parts"
+    ((first, last),) = connection.con.execute(extent).fetchall()  # read to the end: DuckDB 2 holds the connection
     daily = {name: connection.table(name, database="grounded_rollup") for name in TABLES}
     events.rollup = Rollup(**daily, coarse=coarse, extent=(first, last))
     return None
