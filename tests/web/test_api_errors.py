@@ -232,3 +232,24 @@ def test_say_do_answers_with_a_token(app: FastAPI, world: World) -> None:
     answer = browser.get(f"{base}/problems/{world.problem}/say-do", headers=auth)
     assert answer.status_code == 200, answer.text[:500]
     assert answer.json()["subject"] == world.problem
+
+
+def test_a_value_a_service_refuses_is_named_where_the_request_gave_it(app: FastAPI, world: World) -> None:
+    """The framework's checks name ``body.title``; a service's own check named only
+    ``parent`` or ``expires_at``. Both now say where the value was."""
+    browser, base, auth = api(app, world)
+    made = [
+        browser.post(f"{base}/problems", json={"title": f"Exports rebuilt by hand {n}"}, headers=auth).json()["key"]
+        for n in (1, 2)
+    ]
+    assert browser.patch(f"{base}/problems/{made[1]}", json={"parent": made[0]}, headers=auth).status_code == 200
+    cycle = refused(browser.patch(f"{base}/problems/{made[0]}", json={"parent": made[1]}, headers=auth))
+    assert fields(cycle) == ["body.parent"]
+    assert cycle["detail"] == f"body.parent: {made[1]} is {made[0]} or sits under it; that would make a cycle"
+    late = refused(
+        browser.post(
+            f"{base}/tokens", json={"name": "late", "role": "viewer", "expires_at": "2020-01-01"}, headers=auth
+        )
+    )
+    assert fields(late) == ["body.expires_at"]
+    assert late["detail"].startswith("body.expires_at: ")

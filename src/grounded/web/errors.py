@@ -101,9 +101,31 @@ async def grounded_error(request: Request, error: Exception) -> Response:
     if field is None and isinstance(error, e.MalformedKey):
         field = _given_in(request, error.text)
         detail = f"{field}: {error.detail}" if field else detail
+    elif field is not None and field != _located(request, field):
+        field = _located(request, field)
+        detail = f"{field}: {getattr(error, 'detail', detail)}"
     errors = [{"field": field, "message": getattr(error, "detail", str(error))}] if field else None
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, e.Throttled) else None
     return respond(request, problem(request, status, slug, detail, errors=errors), headers)
+
+
+#: Where a value in a request can be: the first part of a field's name in an answer.
+LOCATIONS = ("body", "query", "path", "header", "cookie")
+
+
+def _located(request: Request, field: str) -> str:
+    """A field a service named (``expires_at``) with where the request gave it, as the
+    framework's own checks name theirs (``body.expires_at``, ``query.limit``)."""
+    if field.split(".", 1)[0] in LOCATIONS:
+        return field
+    name = field.split(".", 1)[0]
+    if name in request.query_params:
+        return f"query.{field}"
+    if name in request.path_params:
+        return f"path.{field}"
+    if request.method in ("POST", "PUT", "PATCH"):
+        return f"body.{field}"
+    return field
 
 
 def _given_in(request: Request, text: str) -> str | None:
