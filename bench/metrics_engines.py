@@ -119,10 +119,11 @@ def work(tool: str, metric: str, path: str) -> None:
         rows, answered = peers.PEERS[tool](metric, path, event_log.SINCE, event_log.UNTIL), "events"
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     else:  # what grounded imports on first use, imported before the clock starts as the peers' are,
-        # and started as the `grounded` command starts (its start-up's objects frozen)
-        from grounded.cli.start import started
+        # started as the `grounded` command starts (collector paused, then frozen at set-up)
+        from grounded.cli.start import pause
 
-        state = started(_grounded_start)
+        pause()
+        state = _grounded_start()
         current = state()
         with current.session() as session:  # the workspace is opened before the clock starts
             workspace = current.workspace(session)

@@ -397,13 +397,13 @@ def _events_with(ready: Invoke, tmp_path: Path, *extra: tuple[str, str, str, str
     [
         (
             "2900-01-01T00:00:00Z",
-            "the events run from 2026-01-05 to 2900-01-01: 45,603 weeks, more than the 36,525 a metric is "
-            "computed over at once; an outlying timestamp? Give --since and --until",
+            "from 2026-01-05 to 2900-01-01 (the range taken from the events) is 45,603 weeks, more than the "
+            "36,525 a metric is computed over at once; an outlying timestamp? Give --since and --until",
         ),
         (
             "9999-12-31T23:00:00Z",
-            "the events run from 2026-01-05 09:00:00+00:00 to 9999-12-31 23:00:00+00:00, too near the ends "
-            "of the calendar to compute over",
+            "the events run from 2026-01-05 09:00:00+00:00 to 9999-12-31 23:00:00+00:00, outside the days a "
+            "metric is computed over (1900-01-01 to 2999-12-31): give --since and --until",
         ),
         (
             "1800-06-01T00:00:00Z",
@@ -425,6 +425,46 @@ def test_an_outlying_event_does_not_stretch_the_range_taken_from_the_events(
     assert run("metric", "values", "weekly_opens", "--json").json()["items"] == []
     chosen = run("metric", "compute", "weekly_opens", "--since", "2026-01-05", "--until", "2026-01-19", "--json")
     assert [v["sample_size"] for v in chosen.json()["values"]] == [2, 2]
+
+
+@pytest.mark.parametrize(
+    ("micros", "what"),
+    [(631_139_040_000_000_000, "year 22000"), (2**63 - 1, "'infinity'")],
+)
+def test_a_moment_python_cannot_hold_is_refused_and_left_out_of_the_rollup(
+    ready: Invoke, tmp_path: Path, micros: int, what: str
+) -> None:
+    """A Parquet file written by another tool can hold moments past year 9999 (DuckDB's
+    'infinity' among them): the range taken from the events said "unexpected OverflowError",
+    and the rollup update failed on them. Now the range is refused with the fix, and a range
+    given by hand, with or without the rollup, counts the other events."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    stamps = [1_767_603_600_000_000, 1_767_693_600_000_000, micros]  # 2026-01-05 09:00, 2026-01-06 10:00
+    table = pa.table(
+        {
+            "occurred_at": pa.array(stamps, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+            "user_id": ["u1", "u2", "u3"],
+            "account_id": ["A", "A", "B"],
+            "event": ["open", "open", "open"],
+            "properties": ["{}", "{}", "{}"],
+        }
+    )
+    store = tmp_path / "store"
+    store.mkdir()
+    pq.write_table(table, store / "part.parquet")
+    ready("metric", "source", "add", "far", "--kind", "parquet", "--location", str(store / "*.parquet"), "--default")
+    ready("metric", "define", str(_spec(tmp_path, "key: weekly_opens\nname: Weekly opens\nkind: count\nevent: open\n")))
+    refused = ready("metric", "compute", "weekly_opens", "--no-rollup", ok=False)
+    assert refused.exit_code == 4, what
+    assert "the events hold a moment past year 9999 (or 'infinity')" in refused.stderr.replace("\n", " ")
+    assert ready("metric", "rollup", "--json").json()["days_recomputed"] == 2  # the two days in 2026
+    for rollup in ((), ("--no-rollup",)):
+        chosen = ready(
+            "metric", "compute", "weekly_opens", "--since", "2026-01-05", "--until", "2026-01-12", *rollup, "--json"
+        )
+        assert [v["sample_size"] for v in chosen.json()["values"]] == [2]
 
 
 def test_a_range_of_too_many_periods_is_refused(with_events: Invoke, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from grounded.core import keys
-from grounded.errors import InvalidInput
+from grounded.errors import Conflict, InvalidInput, MalformedKey
 from grounded.ids import uuid7, uuid7_many
 from tests.factories import make_actor, make_problem, make_workspace
 
@@ -53,6 +53,18 @@ def test_keys_count_up_per_workspace_and_prefix(session: Session) -> None:
     assert b == "P-1"
     assert keys.allocate(session, workspace_id=first.id, prefix="P", count=10) == 4
     assert keys.allocate(session, workspace_id=first.id, prefix="P") == 14
+
+
+def test_no_key_is_handed_out_past_the_nine_digits_keys_are_read_with(session: Session) -> None:
+    """A counter raised to the top by an imported workspace: the next key (P-1000000000) could
+    not be named by any key, so it is refused."""
+    actor = make_actor(session)
+    workspace = make_workspace(session, actor)
+    assert keys.allocate(session, workspace_id=workspace.id, prefix="P", count=keys.HIGHEST_NUMBER) == 1
+    with pytest.raises(Conflict, match="every key up to P-999999999 is taken"):
+        keys.allocate(session, workspace_id=workspace.id, prefix="P")
+    with pytest.raises(MalformedKey):
+        keys.parse_key(f"P-{keys.HIGHEST_NUMBER + 1}", "P", what="problem")
 
 
 @pytest.mark.parametrize(("text", "number"), [("P-12", 12), ("p-7", 7), (" P-3 ", 3)])

@@ -253,3 +253,9 @@ def test_a_value_a_service_refuses_is_named_where_the_request_gave_it(app: FastA
     )
     assert fields(late) == ["body.expires_at"]
     assert late["detail"].startswith("body.expires_at: ")
+    common = refused(browser.get(f"{base}/evidence", params={"q": "the"}, headers=auth))
+    assert fields(common) == ["query.q"]  # the search service calls it "query"
+    assert common["detail"].startswith("query.q: needs at least one word")
+    malformed = refused(browser.post(f"{base}/problems", json={"title": "Nested", "parent": "X-9"}, headers=auth))
+    assert fields(malformed) == ["body"]
+    assert malformed["detail"] == "body: 'X-9' is not a problem key (expected P-<number>)"

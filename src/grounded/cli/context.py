@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from grounded.cli import start
 from grounded.config import Settings, load_settings
 from grounded.core.actor import Actor
 from grounded.db import migrate
@@ -69,6 +70,7 @@ def configure(**overrides: str | None) -> State:
     if _state is not None:
         _state.close()
     _state = State(settings=load_settings(**overrides))
+    start.settle()  # the command's modules are loaded: out of the collector's way (cli/start.py)
     return _state
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import select
 import sys
 from difflib import get_close_matches
 from typing import Annotated, Any
@@ -89,12 +90,11 @@ class GroundedGroup(TyperGroup):
         except KeyboardInterrupt as stop:
             error(str(stop) if isinstance(stop, Interrupted) else "interrupted; nothing from this command was saved")
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
-            # Usage errors: Typer prints them with the command's usage, exit code 2. A closed
-            # output (``grounded ... | head``): Click stops quietly with exit code 1, as it
-            # does when --help's output is closed.
-            raise
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # usage errors: Typer prints them with the command's usage, exit code 2
         except Exception as problem_:
+            if isinstance(problem_, BrokenPipeError) and _output_closed():
+                raise  # ``grounded ... | head``: Click stops quietly (exit code 1), as for --help's output
             if type(problem_).__module__.startswith("pydantic"):  # a value no service checked first
                 from grounded.core.validation import invalid_from
 
@@ -116,6 +116,20 @@ class GroundedGroup(TyperGroup):
             from grounded.cli.context import close
 
             close()
+
+
+def _output_closed() -> bool:
+    """Whether what reads standard output has gone (a pipe whose reading end is closed), as
+    opposed to another pipe or socket of the command's breaking, which is worth reporting."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):  # an output without a descriptor (a test's capture)
+        return False
+    if not hasattr(select, "poll"):
+        return True
+    poller = select.poll()
+    poller.register(descriptor, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
 def _database_refusal(problem: Exception) -> tuple[str, int] | None:

@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from grounded.db.base import table_of
-from grounded.errors import MalformedKey
+from grounded.errors import Conflict, MalformedKey
 from grounded.models import WorkspaceCounter
 
 _KEY = re.compile(r"^\s*([A-Za-z]+)-([0-9]{1,9})\s*$", re.ASCII)
@@ -37,8 +37,12 @@ def allocate(session: Session, *, workspace_id: uuid.UUID, prefix: str, count: i
         )
         .returning(table.c.last_value)
     )
-    last = session.execute(statement).scalar_one()
-    return int(last) - count + 1
+    last = int(session.execute(statement).scalar_one())
+    if last > HIGHEST_NUMBER:  # the caller's unit of work is rolled back: the counter stays
+        raise Conflict(
+            f"every key up to {prefix}-{HIGHEST_NUMBER} is taken in this workspace: no {prefix}- key is left"
+        )
+    return last - count + 1
 
 
 def parse_key(text: str, prefix: str, *, what: str) -> int:

@@ -142,10 +142,7 @@ def compute(
     return computation
 
 
-#: The range a metric is computed over lies within these days: periods, windows and an
-#: engine's look-back need room on either side of it, which dates near year 1 or 9999 lack.
-EARLIEST_DAY = date(1900, 1, 1)
-LATEST_DAY = date(2999, 12, 31)
+EARLIEST_DAY, LATEST_DAY = engine.EARLIEST_DAY, engine.LATEST_DAY
 
 
 def check_range(since: date | None, until: date | None) -> None:
@@ -193,24 +190,25 @@ MOST_PERIODS = 36_525
 def _check_span(span: tuple[date, date], since: date | None, until: date | None) -> None:
     """Refuse a range taken from the events that reaches outside [EARLIEST_DAY, LATEST_DAY]."""
     first, after_last = span
-    outside = (since is None and first < EARLIEST_DAY) or (until is None and after_last > LATEST_DAY)
+    last = after_last - timedelta(days=1)
+    outside = (since is None and first < EARLIEST_DAY) or (until is None and last > LATEST_DAY)
     if outside:
         raise InvalidInput(
-            f"the events run from {first} to {after_last - timedelta(days=1)}, outside the days a metric is "
+            f"the events run from {first} to {last}, outside the days a metric is "
             f"computed over ({EARLIEST_DAY} to {LATEST_DAY}): give --since and --until, "
             "or correct the events' outlying timestamps"
         )
 
 
 def _check_length(since: date, until: date, spec: Base, *, from_events: bool) -> None:
-    count = _periods_in(since, until, spec.period)
+    count = _periods_in(since, until, spec)
     if count <= MOST_PERIODS:
         return
     unit = spec.period.value
     if from_events:
         raise InvalidInput(
-            f"the events run from {since} to {until - timedelta(days=1)}: {count:,} {unit}s, more than the "
-            f"{MOST_PERIODS:,} a metric is computed over at once; an outlying timestamp? "
+            f"from {since} to {until - timedelta(days=1)} (the range taken from the events) is {count:,} "
+            f"{unit}s, more than the {MOST_PERIODS:,} a metric is computed over at once; an outlying timestamp? "
             "Give --since and --until, or correct the events' timestamps"
         )
     raise InvalidInput(
@@ -219,14 +217,15 @@ def _check_length(since: date, until: date, spec: Base, *, from_events: bool) ->
     )
 
 
-def _periods_in(since: date, until: date, period: Period) -> int:
-    """How many periods (of the spec's grain) [since, until) touches, at most one too many."""
-    days = (until - since).days
-    if period is Period.DAY:
-        return days
-    if period is Period.WEEK:
-        return days // 7 + 1
-    return (until.year - since.year) * 12 + until.month - since.month + 1
+def _periods_in(since: date, until: date, spec: Base) -> int:
+    """How many periods of the spec's grain [since, until) touches."""
+    if spec.period is Period.DAY:
+        return (until - since).days
+    first = periods.start_of(since, spec.period, spec.week_start)
+    last = periods.start_of(until - timedelta(days=1), spec.period, spec.week_start)
+    if spec.period is Period.WEEK:
+        return (last - first).days // 7 + 1
+    return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
 def _compute(

@@ -73,8 +73,17 @@ class Events:
     def span(self, zone: str = "UTC") -> tuple[date, date] | None:
         """The first day with events and the day after the last, in the time zone, or None
         when empty (the moments are read once: a derived metric asks for each of its parts)."""
+        outlying = (
+            f"outside the days a metric is computed over ({EARLIEST_DAY} to {LATEST_DAY}): give --since and "
+            "--until, or correct the events' outlying timestamps"
+        )
         if self._span is None:
-            rows = self.run(self.table.aggregate(first=self.table.occurred_at.min(), last=self.table.occurred_at.max()))
+            try:
+                rows = self.run(
+                    self.table.aggregate(first=self.table.occurred_at.min(), last=self.table.occurred_at.max())
+                )
+            except (OverflowError, ValueError):  # past year 9999, or 'infinity': Python has no such moment
+                raise InvalidInput(f"the events hold a moment past year 9999 (or 'infinity'), {outlying}") from None
             first, last = rows[0]["first"], rows[0]["last"]
             self._span = (None if first is None or last is None else (first, last),)
         if self._span[0] is None:
@@ -83,14 +92,17 @@ class Events:
         try:
             return _day(first, zone), _day(last, zone) + timedelta(days=1)
         except OverflowError:  # a moment on the first or last day Python's dates hold
-            raise InvalidInput(
-                f"the events run from {first} to {last}, too near the ends of the calendar to compute "
-                "over: give --since and --until, or correct the events' outlying timestamps"
-            ) from None
+            raise InvalidInput(f"the events run from {first} to {last}, {outlying}") from None
 
     def names(self, limit: int = 10_000) -> set[str]:
         rows = self.run(self.table.select("event").distinct().limit(limit))
         return {str(r["event"]) for r in rows}
+
+
+#: The range a metric is computed over lies within these days: periods, windows and an
+#: engine's look-back need room on either side of it, which dates near year 1 or 9999 lack.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
 
 
 def _day(value: Any, zone: str = "UTC") -> date:

@@ -234,8 +234,11 @@ def _days_touched(
     if not parts:
         return set(), []
     source = _source(kind, [p.path for p in parts], mapping, with_file=True)
+    # Days Python can hold only (years 1 to 9999; not 'infinity'): no metric is computed past them.
     rows = connection.execute(
-        f"SELECT DISTINCT filename, CAST(occurred_at AS DATE) FROM ({source})"  # noqa: S608 - quoted names
+        f"SELECT DISTINCT filename, CAST(occurred_at AS DATE) AS day FROM ({source}) "  # noqa: S608 - quoted names
+        "WHERE isfinite(occurred_at) AND occurred_at >= TIMESTAMPTZ '0001-01-01 00:00:00+00' "
+        "AND occurred_at < TIMESTAMPTZ '9999-12-31 00:00:00+00' + INTERVAL 1 DAY"
     ).fetchall()
     days = {day for _, day in rows if day is not None}
     spans: dict[str, list[date]] = {}

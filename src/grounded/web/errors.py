@@ -99,7 +99,7 @@ async def grounded_error(request: Request, error: Exception) -> Response:
     field = getattr(error, "field", None)
     detail = str(error)
     if field is None and isinstance(error, e.MalformedKey):
-        field = _given_in(request, error.text)
+        field = _given_in(request, error.text) or ("body" if request.method in WITH_BODY else None)
         detail = f"{field}: {error.detail}" if field else detail
     elif field is not None and field != _located(request, field):
         field = _located(request, field)
@@ -111,19 +111,23 @@ async def grounded_error(request: Request, error: Exception) -> Response:
 
 #: Where a value in a request can be: the first part of a field's name in an answer.
 LOCATIONS = ("body", "query", "path", "header", "cookie")
+WITH_BODY = ("POST", "PUT", "PATCH")
+#: A service's name for a value that the web's parameters call otherwise.
+PARAMETERS = {"query": "q"}
 
 
 def _located(request: Request, field: str) -> str:
     """A field a service named (``expires_at``) with where the request gave it, as the
     framework's own checks name theirs (``body.expires_at``, ``query.limit``)."""
-    if field.split(".", 1)[0] in LOCATIONS:
+    name, dot, rest = field.partition(".")
+    if dot and name in LOCATIONS:
         return field
-    name = field.split(".", 1)[0]
-    if name in request.query_params:
-        return f"query.{field}"
-    if name in request.path_params:
-        return f"path.{field}"
-    if request.method in ("POST", "PUT", "PATCH"):
+    for given in (name, PARAMETERS.get(name)):
+        if given is not None and given in request.query_params:
+            return f"query.{given}{dot}{rest}"
+        if given is not None and given in request.path_params:
+            return f"path.{given}{dot}{rest}"
+    if request.method in WITH_BODY:
         return f"body.{field}"
     return field
 
