@@ -6,7 +6,8 @@ the importer's writer cannot go below, whatever Python does around it.
 Rows shaped as the importer writes them (20 values, ids as 32 hex digits, about 300 bytes
 of text) go in by executemany, 10,000 per transaction, into: a plain table; the same with
 the evidence table's five indexes; the migrated evidence table itself (its constraints and
-partial indexes) with foreign keys checked per row and not; and the full-text index alone
+partial indexes) with foreign keys checked per row and not, and as it would be with ids as
+16-byte BLOBs (and hashes as bytes, times as integers); and the full-text index alone
 (FTS5 as migration 0002 makes it, and variants). CPU and wall time per row are printed.
 """
 
@@ -19,6 +20,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from grounded.db import migrate
@@ -143,6 +145,52 @@ def evidence(foreign_keys: bool) -> Callable[[sqlite3.Connection], str]:
     return prepare
 
 
+#: The columns that hold an id (32 hex digits), and those that hold a time (26 characters).
+ID_COLUMNS = {"id", "workspace_id", "source_id", "account_id", "person_id", "stakeholder_group_id", "parent_id"}
+TIME_COLUMNS = {"occurred_at", "created_at", "updated_at"}
+
+
+def narrow_part(directory: Path, count: int, name: str, *, integer_times: bool) -> None:
+    """The evidence table with its constraints and indexes as migrated, but ids as 16-byte
+    BLOBs (and, if asked, hashes as bytes and times as integer microseconds): what a
+    narrower schema would cost per row, for the decision the importer's speed waits on."""
+    connection = database(directory, name.replace(" ", "_").replace(",", ""))
+    data = rows(count, *parents(connection))
+    connection.execute("DROP TRIGGER search_fts_evidence_insert")
+    connection.execute("PRAGMA foreign_keys=OFF")  # as the importer's batches run
+    statements = [
+        sql
+        for (sql,) in connection.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'evidence' AND type IN ('table', 'index') "
+            "AND sql IS NOT NULL ORDER BY type DESC"
+        )
+    ]
+    for sql in statements:
+        sql = sql.replace("CREATE TABLE evidence", "CREATE TABLE narrow").replace(" ON evidence ", " ON narrow ")
+        sql = sql.replace("CHAR(32)", "BLOB").replace("INDEX ix_", "INDEX nx_")
+        if integer_times:
+            sql = sql.replace("DATETIME", "INTEGER").replace("VARCHAR(64)", "BLOB").replace("VARCHAR(32)", "BLOB")
+        connection.execute(sql)
+    epoch = datetime(1970, 1, 1)
+
+    def value(column: str, given: object) -> object:
+        if given is None:
+            return None
+        if column in ID_COLUMNS:
+            return bytes.fromhex(str(given))
+        if integer_times and column in TIME_COLUMNS:
+            return (datetime.fromisoformat(str(given)) - epoch) // timedelta(microseconds=1)
+        if integer_times and column in ("content_hash", "row_hash"):
+            return bytes.fromhex(str(given))
+        return given
+
+    narrow = [tuple(value(column, given) for column, given in zip(COLUMNS, row, strict=True)) for row in data]
+    marks = ",".join("?" * len(COLUMNS))
+    wall, cpu = timed(connection, f"INSERT INTO narrow ({','.join(COLUMNS)}) VALUES ({marks})", narrow)
+    print(f"{name:<52} {cpu:6.2f} µs CPU {wall:6.2f} µs wall a row", flush=True)
+    connection.close()
+
+
 def search_part(directory: Path, count: int, name: str, options: str) -> None:
     connection = sqlite3.connect(directory / f"{name}.db", isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
@@ -167,6 +215,8 @@ def main() -> None:
         evidence_part(directory, count, "plain table, evidence's 5 indexes", plain(indexes=True))
         evidence_part(directory, count, "evidence table, foreign keys not checked per row", evidence(False))
         evidence_part(directory, count, "evidence table, foreign keys checked per row", evidence(True))
+        narrow_part(directory, count, "evidence table, ids as 16-byte BLOBs", integer_times=False)
+        narrow_part(directory, count, "the same, hashes as bytes, times as integers", integer_times=True)
         porter = "tokenize='porter unicode61 remove_diacritics 2'"
         search_part(directory, count, "full-text index as grounded's (porter, detail=full)", porter)
         search_part(directory, count, "full-text index without stemming", "tokenize='unicode61 remove_diacritics 2'")
