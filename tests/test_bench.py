@@ -38,8 +38,10 @@ def test_the_write_parts_benchmark_measures_each_part(tmp_path: Path) -> None:
     result = _run([str(BENCH / "import_write_parts.py"), "--rows", "2000"], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     measured = [line for line in result.stdout.splitlines() if line.endswith("µs wall a row")]
-    assert len(measured) == 7, result.stdout
+    assert len(measured) == 9, result.stdout
     assert any(line.startswith("evidence table, foreign keys checked per row") for line in measured)
+    assert any(line.startswith("evidence table, ids as 16-byte BLOBs") for line in measured)
+    assert any(line.startswith("the same, hashes as bytes, times as integers") for line in measured)
 
 
 @pytest.mark.slow
