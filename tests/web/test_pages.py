@@ -194,3 +194,27 @@ def test_drafting_a_decision_from_the_log(signed_in: dict[Role, TestClient], wor
     short = editor.post(f"/w/{world.slug}/decisions", data={"csrf_token": token, "title": "No", "options": "A"})
     assert short.status_code == 422
     assert 'value="No"' in short.text
+
+
+def test_a_metric_range_refused_on_the_page_names_the_field_plainly(
+    signed_in: dict[Role, TestClient], world: World
+) -> None:
+    """The API says ``body.until``; a person on the metric page reads ``until``."""
+    from sqlalchemy.orm import Session
+
+    from grounded.workspace import service as workspaces
+    from tests.factories import make_actor, make_metric
+
+    with Session(world.engine) as session:
+        workspace = workspaces.get(session, world.slug)
+        make_metric(session, workspace, make_actor(session), key="weekly_opens", definition={"event": "open"})
+        session.commit()
+    contributor = signed_in[Role.CONTRIBUTOR]
+    token = csrf_of(contributor, f"/w/{world.slug}/metrics/weekly_opens")
+    refused = contributor.post(
+        f"/w/{world.slug}/metrics/weekly_opens/compute",
+        data={"csrf_token": token, "since": "2026-02-01", "until": "2026-01-01"},
+    )
+    assert refused.status_code == 422
+    assert "until: must be after since" in refused.text
+    assert "body.until" not in refused.text

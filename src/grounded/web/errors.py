@@ -101,7 +101,7 @@ async def grounded_error(request: Request, error: Exception) -> Response:
     if field is None and isinstance(error, e.MalformedKey):
         field = _given_in(request, error.text) or ("body" if request.method in WITH_BODY else None)
         detail = f"{field}: {error.detail}" if field else detail
-    elif field is not None and field != _located(request, field):
+    elif field is not None and wants_json(request) and field != _located(request, field):  # people read "until"
         field = _located(request, field)
         detail = f"{field}: {getattr(error, 'detail', detail)}"
     errors = [{"field": field, "message": getattr(error, "detail", str(error))}] if field else None
