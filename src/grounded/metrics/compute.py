@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from grounded.metrics import (
     event_sources,
     expression,
     kept,
-    periods,
+    ranges,
     results,
     rollup_plan,
     rollups,
@@ -37,7 +37,7 @@ from grounded.metrics.compile import compile_spec
 from grounded.metrics.frame import Frame
 from grounded.metrics.kept import Kept
 from grounded.metrics.results import Value
-from grounded.metrics.spec import EVENT_KINDS, Base, Derived, Period, Ratio, Spec, Survey
+from grounded.metrics.spec import EVENT_KINDS, Derived, Ratio, Spec, Survey
 from grounded.models import Account, Metric, Workspace
 from grounded.models.enums import EventSourceKind
 
@@ -131,7 +131,7 @@ def compute(
     import time
 
     started = time.perf_counter()
-    check_range(since, until)
+    ranges.check(since, until)
     metric = catalogue.get(session, workspace, ref)
     target = target or Target()
     opened: dict[str, engine.Events] = {}
@@ -142,90 +142,10 @@ def compute(
     return computation
 
 
-EARLIEST_DAY, LATEST_DAY = engine.EARLIEST_DAY, engine.LATEST_DAY
-
-
-def check_range(since: date | None, until: date | None) -> None:
-    """Refuse, up front, a --since or --until outside [EARLIEST_DAY, LATEST_DAY]."""
-    if since is not None and not EARLIEST_DAY <= since <= LATEST_DAY:
-        raise InvalidInput(f"--since {since} is out of range: give a day from {EARLIEST_DAY} to {LATEST_DAY}")
-    if until is not None and until > LATEST_DAY:
-        raise InvalidInput(f"--until {until} is too far out: the latest day accepted is {LATEST_DAY}")
-    if until is not None and until < EARLIEST_DAY:
-        raise InvalidInput(f"--until {until} is too early: the earliest day accepted is {EARLIEST_DAY}")
-
-
 def _events(session: Session, workspace: Workspace, target: Target, opened: dict[str, engine.Events]) -> engine.Events:
     if "events" not in opened:
         opened["events"] = open_events(session, workspace, target)
     return opened["events"]
-
-
-def _range(
-    events: engine.Events | None, since: date | None, until: date | None, spec: Base
-) -> tuple[date, date, list[str]]:
-    notes, given_since, given_until = [], since, until
-    if since is None or until is None:
-        span = events.span(spec.timezone) if events is not None else None
-        if span is None:
-            raise InvalidInput("there are no events to compute from; give --since and --until or import events")
-        _check_span(span, since, until)
-        if since is None:
-            since = periods.start_of(span[0], spec.period, spec.week_start)
-        if until is None:
-            until = span[1]
-            notes.append(f"events run until {until - timedelta(days=1)}; the last period may be partial")
-    if until <= since:
-        raise InvalidInput(f"--until ({until}) must be after --since ({since})")
-    _check_length(since, until, spec, from_events=(since, until) != (given_since, given_until))
-    return since, until, notes
-
-
-#: The most periods one computation covers: a hundred years of days. More is an outlying
-#: timestamp in the events far more often than a question (a year-2900 event made a daily
-#: series of 320,000 periods: 31 s and 1.6 GB before this limit).
-MOST_PERIODS = 36_525
-
-
-def _check_span(span: tuple[date, date], since: date | None, until: date | None) -> None:
-    """Refuse a range taken from the events that reaches outside [EARLIEST_DAY, LATEST_DAY]."""
-    first, after_last = span
-    last = after_last - timedelta(days=1)
-    outside = (since is None and first < EARLIEST_DAY) or (until is None and last > LATEST_DAY)
-    if outside:
-        raise InvalidInput(
-            f"the events run from {first} to {last}, outside the days a metric is "
-            f"computed over ({EARLIEST_DAY} to {LATEST_DAY}): give --since and --until, "
-            "or correct the events' outlying timestamps"
-        )
-
-
-def _check_length(since: date, until: date, spec: Base, *, from_events: bool) -> None:
-    count = _periods_in(since, until, spec)
-    if count <= MOST_PERIODS:
-        return
-    unit = spec.period.value
-    if from_events:
-        raise InvalidInput(
-            f"from {since} to {until - timedelta(days=1)} (the range taken from the events) is {count:,} "
-            f"{unit}s, more than the {MOST_PERIODS:,} a metric is computed over at once; an outlying timestamp? "
-            "Give --since and --until, or correct the events' timestamps"
-        )
-    raise InvalidInput(
-        f"--since {since} --until {until} is {count:,} {unit}s, more than the {MOST_PERIODS:,} a metric is "
-        "computed over at once: narrow the range or use a longer period"
-    )
-
-
-def _periods_in(since: date, until: date, spec: Base) -> int:
-    """How many periods of the spec's grain [since, until) touches."""
-    if spec.period is Period.DAY:
-        return (until - since).days
-    first = periods.start_of(since, spec.period, spec.week_start)
-    last = periods.start_of(until - timedelta(days=1), spec.period, spec.week_start)
-    if spec.period is Period.WEEK:
-        return (last - first).days // 7 + 1
-    return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
 def _compute(
@@ -243,7 +163,7 @@ def _compute(
     spec = spec_of(metric)
     if spec.kind in EVENT_KINDS:
         events = _events(session, workspace, target, opened)
-        start, end, notes = _range(events, since, until, spec)
+        start, end, notes = ranges.resolve(events, since, until, spec)
         frame = Frame(events.table, events.dialect, start, end, events.accounts, rollup=events.rollup)
         try:
             compiled = compile_spec(spec, frame)
@@ -336,7 +256,7 @@ def sql(session: Session, workspace: Workspace, ref: str, *, dialect: str, since
     """The SQL a metric compiles to for a dialect (compile only: no engine is opened). Kept
     per process by spec, dialect and range: compiling through Ibis takes ~20 ms a time."""
 
-    check_range(since, until)
+    ranges.check(since, until)
     metric = catalogue.get(session, workspace, ref)
     spec = spec_of(metric)
     if spec.kind not in EVENT_KINDS:

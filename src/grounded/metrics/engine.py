@@ -23,6 +23,7 @@ import ibis.expr.types as ir
 
 from grounded.errors import InvalidInput
 from grounded.metrics.frame import OPTIONAL, REQUIRED
+from grounded.metrics.ranges import EARLIEST_DAY, LATEST_DAY
 from grounded.models.enums import EventSourceKind
 
 #: grounded's column names and the mapping keys that rename to them.
@@ -97,12 +98,6 @@ class Events:
     def names(self, limit: int = 10_000) -> set[str]:
         rows = self.run(self.table.select("event").distinct().limit(limit))
         return {str(r["event"]) for r in rows}
-
-
-#: The range a metric is computed over lies within these days: periods, windows and an
-#: engine's look-back need room on either side of it, which dates near year 1 or 9999 lack.
-EARLIEST_DAY = date(1900, 1, 1)
-LATEST_DAY = date(2999, 12, 31)
 
 
 def _day(value: Any, zone: str = "UTC") -> date:
