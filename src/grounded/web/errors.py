@@ -98,10 +98,11 @@ async def grounded_error(request: Request, error: Exception) -> Response:
     status, slug = status_of(error)
     field = getattr(error, "field", None)
     detail = str(error)
+    api = wants_json(request)  # an API answer says where a value was; a page keeps the name people read
     if field is None and isinstance(error, e.MalformedKey):
-        field = _given_in(request, error.text) or ("body" if request.method in WITH_BODY else None)
+        field = _given_in(request, error.text) or ("body" if api and request.method in WITH_BODY else None)
         detail = f"{field}: {error.detail}" if field else detail
-    elif field is not None and wants_json(request) and field != _located(request, field):  # people read "until"
+    elif field is not None and api and _located(request, field) != field:
         field = _located(request, field)
         detail = f"{field}: {getattr(error, 'detail', detail)}"
     errors = [{"field": field, "message": getattr(error, "detail", str(error))}] if field else None
