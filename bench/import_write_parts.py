@@ -8,23 +8,31 @@ of text) go in by executemany, 10,000 per transaction, into: a plain table; the 
 the evidence table's five indexes; the migrated evidence table itself (its constraints and
 partial indexes) with foreign keys checked per row and not, and as it would be with ids as
 16-byte BLOBs (and hashes as bytes, times as integers); and the full-text index alone
-(FTS5 as migration 0002 makes it, and variants). CPU and wall time per row are printed.
+(FTS5 as migration 0002 makes it, and variants); then the evidence table without its
+account index, and with its indexes built after the rows (as a bulk load would). CPU and
+wall time per row are printed, and the floor (``sqlite3``'s ``.import`` of the same rows as
+CSV into a plain table) measured in the same run, then what the cheapest of these leave for
+the importer's writer against the issue's budgets: 20 µs a row for 50,000 rows/s, and 3×
+the floor.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import random
+import shutil
 import sqlite3
+import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from grounded.db import migrate
-from grounded.db.engine import make_engine
+from grounded.db.engine import PAGE_SIZE, make_engine
 from grounded.ids import uuid7_hex_many
 from machine import describe
 
@@ -48,8 +56,14 @@ BATCH = 10_000
 NOW = "2026-01-01 00:00:00.000000"
 
 
-def database(directory: Path, name: str) -> sqlite3.Connection:
+def database(directory: Path, name: str, page_size: int | None = None) -> sqlite3.Connection:
+    """A migrated database as grounded makes it; ``page_size``: made with pages of that size
+    instead of grounded's (as a database made before grounded chose its own)."""
     path = directory / f"{name}.db"
+    if page_size is not None:
+        with sqlite3.connect(path) as made:
+            made.execute(f"PRAGMA page_size={int(page_size)}")
+            made.execute("PRAGMA journal_mode=WAL")  # fixes the page size before any table
     engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
     engine.dispose()
@@ -115,15 +129,72 @@ def timed(connection: sqlite3.Connection, statement: str, data: list[tuple[objec
     return (time.perf_counter() - wall) / len(data) * 1e6, (time.process_time() - cpu) / len(data) * 1e6
 
 
-def evidence_part(directory: Path, count: int, name: str, prepare: Callable[[sqlite3.Connection], str]) -> None:
-    connection = database(directory, name)
+def evidence_part(
+    directory: Path,
+    count: int,
+    name: str,
+    prepare: Callable[[sqlite3.Connection], str],
+    *,
+    after: Sequence[str] = (),
+    page_size: int | None = None,
+) -> float:
+    """The rows into the table ``prepare`` makes ready; ``after``: statements run (in one
+    transaction) once every row is in, counted in the time. Returns wall µs a row."""
+    connection = database(directory, name.replace(" ", "_").replace(",", ""), page_size)
     data = rows(count, *parents(connection))
     connection.execute("DROP TRIGGER search_fts_evidence_insert")  # the importer writes search itself
     table = prepare(connection)
     marks = ",".join("?" * len(COLUMNS))
+    started_wall, started_cpu = time.perf_counter(), time.process_time()
     wall, cpu = timed(connection, f"INSERT INTO {table} ({','.join(COLUMNS)}) VALUES ({marks})", data)
+    if after:
+        connection.execute("BEGIN IMMEDIATE")
+        for statement in after:
+            connection.execute(statement)
+        connection.execute("COMMIT")
+        wall = (time.perf_counter() - started_wall) / count * 1e6
+        cpu = (time.process_time() - started_cpu) / count * 1e6
     print(f"{name:<52} {cpu:6.2f} µs CPU {wall:6.2f} µs wall a row", flush=True)
     connection.close()
+    return wall
+
+
+def named_indexes(connection: sqlite3.Connection) -> dict[str, str]:
+    """The evidence table's own indexes (not the constraints' autoindexes): name → SQL."""
+    found = connection.execute(
+        "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'evidence' AND type = 'index' AND sql IS NOT NULL"
+    )
+    return dict(found.fetchall())
+
+
+def without(names: Sequence[str]) -> Callable[[sqlite3.Connection], str]:
+    """The evidence table with these of its indexes dropped (foreign keys per batch)."""
+
+    def prepare(connection: sqlite3.Connection) -> str:
+        connection.execute("PRAGMA foreign_keys=OFF")
+        for index in names:
+            connection.execute(f"DROP INDEX {index}")
+        return "evidence"
+
+    return prepare
+
+
+def floor_part(directory: Path, count: int) -> float | None:
+    """``sqlite3 .import`` of the same rows written as CSV, into a plain table: the issue's
+    floor, in this run. None where the sqlite3 program is missing."""
+    if shutil.which("sqlite3") is None:
+        print("floor: the sqlite3 program is not installed, not measured")
+        return None
+    exported = directory / "rows.csv"
+    with exported.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows(count, "w" * 32, "s" * 32, ["a" * 32] * 2000, ["p" * 32] * 40000))
+    started = time.perf_counter()
+    subprocess.run(["sqlite3", str(directory / "floor.db"), ".mode csv", f".import {exported} raw"], check=True)
+    wall = (time.perf_counter() - started) / count * 1e6
+    print(f"{'floor: sqlite3 .import of the same rows as CSV':<52} {wall:6.2f} µs wall a row", flush=True)
+    return wall
 
 
 def plain(indexes: bool) -> Callable[[sqlite3.Connection], str]:
@@ -191,8 +262,9 @@ def narrow_part(directory: Path, count: int, name: str, *, integer_times: bool) 
     connection.close()
 
 
-def search_part(directory: Path, count: int, name: str, options: str) -> None:
+def search_part(directory: Path, count: int, name: str, options: str, page_size: int = PAGE_SIZE) -> float:
     connection = sqlite3.connect(directory / f"{name}.db", isolation_level=None)
+    connection.execute(f"PRAGMA page_size={int(page_size)}")  # as grounded makes a database
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute(f"CREATE VIRTUAL TABLE f USING fts5(title, body, content='', {options})")
@@ -202,6 +274,7 @@ def search_part(directory: Path, count: int, name: str, options: str) -> None:
     wall, cpu = timed(connection, "INSERT INTO f (rowid, title, body) VALUES (?, ?, ?)", data)
     print(f"{name:<52} {cpu:6.2f} µs CPU {wall:6.2f} µs wall a row", flush=True)
     connection.close()
+    return wall
 
 
 def main() -> None:
@@ -211,16 +284,51 @@ def main() -> None:
     print(f"machine: {describe()}; SQLite {sqlite3.sqlite_version}; {count:,} rows, {BATCH:,} a transaction")
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
+        floor = floor_part(directory, count)
         evidence_part(directory, count, "plain table, no index", plain(indexes=False))
         evidence_part(directory, count, "plain table, evidence's 5 indexes", plain(indexes=True))
-        evidence_part(directory, count, "evidence table, foreign keys not checked per row", evidence(False))
+        as_migrated = evidence_part(
+            directory, count, "evidence table, foreign keys not checked per row", evidence(False)
+        )
         evidence_part(directory, count, "evidence table, foreign keys checked per row", evidence(True))
+        evidence_part(directory, count, "evidence table, SQLite's default 4 KB pages", evidence(False), page_size=4096)
         narrow_part(directory, count, "evidence table, ids as 16-byte BLOBs", integer_times=False)
         narrow_part(directory, count, "the same, hashes as bytes, times as integers", integer_times=True)
+        no_account = evidence_part(
+            directory, count, "evidence table without its account index", without(["ix_evidence_account"])
+        )
+        probe = database(directory, "probe")
+        indexes = named_indexes(probe)
+        probe.close()
+        bulk = evidence_part(
+            directory,
+            count,
+            "evidence table, its indexes built after the rows",
+            without(list(indexes)),
+            after=list(indexes.values()),
+        )
         porter = "tokenize='porter unicode61 remove_diacritics 2'"
-        search_part(directory, count, "full-text index as grounded's (porter, detail=full)", porter)
+        search = search_part(directory, count, "full-text index as grounded's (porter, detail=full)", porter)
+        search_part(directory, count, "full-text index with SQLite's default 4 KB pages", porter, page_size=4096)
         search_part(directory, count, "full-text index without stemming", "tokenize='unicode61 remove_diacritics 2'")
         search_part(directory, count, "full-text index without positions (detail=none)", f"{porter}, detail=none")
+    budget(
+        floor,
+        {"as migrated": as_migrated, "without the account index": no_account, "indexes built after": bulk},
+        search,
+    )
+
+
+def budget(floor: float | None, evidence_walls: dict[str, float], search: float) -> None:
+    """What SQLite alone costs the importer's one writing thread a row (the evidence row and
+    its full-text entry, no Python at all), against the issue's budgets."""
+    print("the writer's SQLite work a row (evidence + its full-text entry), before any Python:")
+    for label, wall in evidence_walls.items():
+        total = wall + search
+        print(f"  {label:<28} {total:6.2f} µs wall a row: at most {1e6 / total:>9,.0f} rows/s")
+    print(f"  budget for 50,000 rows/s       {20.0:6.2f} µs wall a row")
+    if floor is not None:
+        print(f"  budget for 3x the floor        {3 * floor:6.2f} µs wall a row")
 
 
 if __name__ == "__main__":

@@ -37,11 +37,21 @@ def test_the_import_benchmark_runs_and_reports_its_figures(tmp_path: Path) -> No
 def test_the_write_parts_benchmark_measures_each_part(tmp_path: Path) -> None:
     result = _run([str(BENCH / "import_write_parts.py"), "--rows", "2000"], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    measured = [line for line in result.stdout.splitlines() if line.endswith("µs wall a row")]
-    assert len(measured) == 9, result.stdout
+    measured = [line for line in result.stdout.splitlines() if " µs CPU " in line]
+    assert len(measured) == 13, result.stdout
     assert any(line.startswith("evidence table, foreign keys checked per row") for line in measured)
     assert any(line.startswith("evidence table, ids as 16-byte BLOBs") for line in measured)
     assert any(line.startswith("the same, hashes as bytes, times as integers") for line in measured)
+    assert any(line.startswith("evidence table without its account index") for line in measured)
+    assert any(line.startswith("evidence table, its indexes built after the rows") for line in measured)
+    assert any(line.startswith("evidence table, SQLite's default 4 KB pages") for line in measured)
+    assert any(line.startswith("full-text index with SQLite's default 4 KB pages") for line in measured)
+    # The closing budget: one line a variant of the evidence table, then the budgets.
+    assert result.stdout.count(" µs wall a row: at most ") == 3, result.stdout
+    assert "budget for 50,000 rows/s        20.00 µs wall a row" in result.stdout
+    if shutil.which("sqlite3"):
+        assert "floor: sqlite3 .import of the same rows as CSV" in result.stdout
+        assert "budget for 3x the floor" in result.stdout
 
 
 @pytest.mark.slow
