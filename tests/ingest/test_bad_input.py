@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,33 @@ def test_an_empty_file_and_a_binary_one_are_refused(lite_importer: Importer, fil
         lite_importer(file("book.csv", b"PK\x03\x04" + bytes(range(256)) * 50))
     with pytest.raises(ImportRejected, match="binary file"):
         lite_importer(file("noise.csv", bytes(range(32)) * 1000))
+
+
+def test_what_is_not_a_regular_file_is_refused_saying_what_it_is(lite_importer: Importer, tmp_path: Path) -> None:
+    with pytest.raises(ImportRejected, match=r"missing\.csv does not exist$"):
+        lite_importer(tmp_path / "missing.csv")
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)  # read as written: an import reads its file twice (hash, then rows)
+    with pytest.raises(ImportRejected, match=r"pipe\.csv is not a regular file \(a named pipe"):
+        lite_importer(pipe)
+    (tmp_path / "loop.csv").symlink_to(tmp_path / "loop.csv")
+    (tmp_path / "dangling.csv").symlink_to(tmp_path / "gone.csv")
+    for name in ("loop.csv", "dangling.csv"):
+        with pytest.raises(ImportRejected, match=f"{name} is a symbolic link that leads nowhere"):
+            lite_importer(tmp_path / name)
+    folder = tmp_path / "tickets.csv"
+    folder.mkdir()  # a folder is read as interview notes
+    with pytest.raises(ImportRejected, match=r"tickets\.csv is a folder, read as Markdown interview notes"):
+        lite_importer(folder)
+    assert lite_importer.evidence() == []
+
+
+def test_a_format_grounded_does_not_read_is_refused_naming_those_it_does(lite_importer: Importer, file: Write) -> None:
+    exported = file("t.csv", ZENDESK_HEADER + zendesk_row(1))
+    with pytest.raises(ImportRejected, match="cannot read xml files: give --format one of csv, tsv, json, jsonl"):
+        lite_importer(exported, format="xml")
+    assert lite_importer.evidence() == []
+    assert lite_importer(exported, format="csv").counts.new_count == 1  # the same file, a format it reads
 
 
 def test_json_with_the_wrong_types(lite_importer: Importer, file: Write) -> None:

@@ -81,8 +81,9 @@ codecs.register_error(ESCAPE_BYTES, _escape_bytes)
 
 def sniff(path: Path, *, format_: str | None = None, encoding: str | None = None) -> Opened:
     """Decide format, compression and encoding, or refuse the file with the reason."""
-    if not path.is_file():
-        raise ImportRejected(f"{path} does not exist or is not a file")
+    if format_ is not None and format_ not in FORMATS:
+        raise ImportRejected(f"cannot read {format_} files: give --format one of {', '.join(FORMATS)}")
+    _check_regular(path)
     with path.open("rb") as raw:
         head = raw.read(4)
     compressed = head[:2] == b"\x1f\x8b"
@@ -128,6 +129,21 @@ def _magic(path: Path, sample: bytes) -> str | None:
                 raise ImportRejected(f"{path.name} is {refusal}, not a text export")
             return fmt
     return None
+
+
+def _check_regular(path: Path) -> None:
+    """Refuse anything but a regular file, saying what it is: a file read as it is written
+    (a named pipe, a device) cannot be read twice, and an import reads its file twice (its
+    hash, then its rows)."""
+    if path.is_file():
+        return
+    if not path.exists():
+        if path.is_symlink():
+            raise ImportRejected(f"{path} is a symbolic link that leads nowhere (to a missing file, or round a loop)")
+        raise ImportRejected(f"{path} does not exist")
+    raise ImportRejected(
+        f"{path} is not a regular file (a named pipe, a device or a socket): save the export to a file and import that"
+    )
 
 
 def _format_from_name(path: Path) -> str:

@@ -67,7 +67,10 @@ class MarkdownReader:
     def folder(cls, path: Path, *, encoding: str | None) -> MarkdownReader:
         paths = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
         if not paths:
-            raise ImportRejected(f"{path} holds no Markdown notes (*.md)")
+            raise ImportRejected(
+                f"{path} is a folder, read as Markdown interview notes (*.md), and holds none; "
+                "to import an export, give the file's path"
+            )
         return cls(paths, encoding=encoding)
 
     def chunks(self, size: int = CHUNK_ROWS) -> Iterator[Chunk]:
