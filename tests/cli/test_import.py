@@ -111,7 +111,11 @@ def test_bad_import_commands(ready: Invoke, tmp_path: Path) -> None:
             "strptime pattern (such as %d/%m/%Y %H:%M)",
         ),
         (("import", str(path)), 4, "give a --preset or a --mapping"),
-        (("import", str(path), "--preset", "zendesk", "--mapping", str(bad_yaml)), 4, "give a --preset or a --mapping"),
+        (
+            ("import", str(path), "--preset", "zendesk", "--mapping", str(bad_yaml)),
+            4,
+            "give --preset or --mapping, not both",
+        ),
         (("import", str(path), "--preset", "freshdesk"), 4, "no preset 'freshdesk'"),
         (("import", str(path), "--mapping", str(bad_yaml)), 4, "bad.yaml line 4: fields.occurred_at: Field required"),
         (("import", str(path), "--mapping", str(broken_yaml)), 4, "broken.yaml line 2: not valid YAML"),

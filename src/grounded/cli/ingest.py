@@ -123,7 +123,12 @@ def _join_themes(current: Any, workspace_id: Any) -> dict[str, Any] | None:
 
 
 def _mapping(preset: str | None, path: Path | None, source: str | None) -> mappings.Mapping:
-    if (preset is None) == (path is None):
+    if preset is not None and path is not None:
+        raise InvalidInput(
+            "give --preset or --mapping, not both (to adapt a preset: grounded import presets NAME > my.yaml)",
+            field="mapping",
+        )
+    if preset is None and path is None:
         raise InvalidInput(
             "give a --preset or a --mapping (grounded import --detect FILE proposes one)", field="mapping"
         )
