@@ -61,9 +61,10 @@ def database(directory: Path, name: str, page_size: int | None = None) -> sqlite
     instead of grounded's (as a database made before grounded chose its own)."""
     path = directory / f"{name}.db"
     if page_size is not None:
-        with sqlite3.connect(path) as made:
-            made.execute(f"PRAGMA page_size={int(page_size)}")
-            made.execute("PRAGMA journal_mode=WAL")  # fixes the page size before any table
+        made = sqlite3.connect(path)
+        made.execute(f"PRAGMA page_size={int(page_size)}")
+        made.execute("PRAGMA journal_mode=WAL")  # fixes the page size before any table
+        made.close()
     engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
     engine.dispose()

@@ -4,6 +4,7 @@ before (or by another program) opened as it is."""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from tests.factories import make_actor
 
 
 def _page_size(path: Path) -> int:
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         return int(connection.execute("PRAGMA page_size").fetchone()[0])
 
 
@@ -27,13 +28,13 @@ def test_a_new_database_is_made_with_the_larger_page(tmp_path: Path) -> None:
     engine.dispose()
     assert PAGE_SIZE == 16384
     assert _page_size(path) == 16384  # SQLite's own default is 4096
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_a_database_made_with_other_pages_keeps_them_and_works(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    with sqlite3.connect(path) as connection:  # as an earlier grounded (SQLite's default) made it
+    with closing(sqlite3.connect(path, isolation_level=None)) as connection:  # as an earlier grounded made it
         connection.execute("PRAGMA page_size=4096")
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("CREATE TABLE kept (n INTEGER)")
