@@ -30,12 +30,12 @@ WRITE_OPTION = "grounded_write"
 BULK_OPTION = "grounded_bulk"
 #: SQLite's own default: fold the write-ahead log into the database every 1,000 pages.
 AUTOCHECKPOINT_PAGES = 1000
-#: The page size a new SQLite database is made with: 16 KB instead of SQLite's 4 KB. The
-#: evidence table's indexes take a million rows with fewer pages split and fewer written to
-#: the log at each commit: the evidence row and its search entry cost the importer's writer
-#: about a tenth less, and a million-row import took 10-13% less time (docs/performance.md,
-#: issue 3, eighth look). It applies to a database with no page yet: one made before keeps
-#: its own (changing it takes a VACUUM outside WAL mode).
+#: The page size a new SQLite database is made with: 16 KB instead of SQLite's 4 KB. With a
+#: million evidence rows their indexes split fewer pages: the evidence row and its search
+#: entry cost SQLite 7% less (33.0 against 35.5 µs a row) and a million-row import took
+#: about 6% less time (medians of three; docs/performance.md, issue 3, eighth look). It
+#: applies to a database with no page yet: one made before keeps its own (changing it takes
+#: a VACUUM outside WAL mode).
 PAGE_SIZE = 16384
 SQLITE_PRAGMAS = (
     f"PRAGMA page_size={PAGE_SIZE}",  # before WAL mode, which writes the first page

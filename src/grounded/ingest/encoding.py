@@ -82,11 +82,9 @@ codecs.register_error(ESCAPE_BYTES, _escape_bytes)
 def sniff(path: Path, *, format_: str | None = None, encoding: str | None = None) -> Opened:
     """Decide format, compression and encoding, or refuse the file with the reason."""
     if format_ is not None:
-        if format_.strip().lower() not in FORMATS:
-            raise ImportRejected(
-                f"--format {format_!r} is not a format grounded reads: give one of {', '.join(FORMATS)}"
-            )
-        format_ = format_.strip().lower()
+        given, format_ = format_, format_.strip().lower()
+        if format_ not in FORMATS:
+            raise ImportRejected(f"--format {given!r} is not a format grounded reads: give one of {', '.join(FORMATS)}")
     _check_regular(path)
     with path.open("rb") as raw:
         head = raw.read(4)
